@@ -1,0 +1,122 @@
+# The City of Liège assistant. The two commands a newcomer needs: `make run` and `make test`.
+# Every target does its own set-up (Python 3.10 venv, packages, web bundle, model).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV := .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+MODEL := models/liege.tar.gz
+INSTALLED := $(VENV)/.installed
+WEB_BUILT := web/dist/.built
+
+# Settings, all overridable: `make run RASA_PORT=5006` or environment variables.
+export ACTION_PORT ?= 5055
+export RASA_PORT ?= 5005
+export WEB_PORT ?= 8080
+export TRACKER_DB ?= tracker.db
+export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+export MODEL
+# Quieter TensorFlow start-up logs.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+
+.PHONY: help install train validate run shell test test-unit test-nlu test-core test-integration \
+        test-deps bench bench-nlu messenger-setup clean
+
+help:
+	@echo "make run      start the assistant: action server, rasa server, widget page (set-up included)"
+	@echo "make test     run every test (set-up and training included)"
+	@echo "make install  create .venv and install the Python and web dependencies"
+	@echo "make train    train the model into $(MODEL) if the data or config changed"
+	@echo "make validate check the catalogue and the training data"
+	@echo "make shell    chat in the terminal (rasa shell) with the action server"
+	@echo "make bench    print the benchmark figures (NLU latency, actions, widget, Messenger)"
+	@echo "make messenger-setup  configure the Facebook page (Get Started, greeting, menu)"
+
+# --- set-up -------------------------------------------------------------------------------
+
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
+	@python=$$(scripts/find_python.sh) && echo "Using $$python" && \
+	  { [ -x $(BIN)/python ] || "$$python" -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade "pip<25" wheel
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
+$(WEB_BUILT): web/node_modules/.package-lock.json $(WEB_SOURCES)
+	npm run build --prefix web
+	touch $@
+
+install: $(INSTALLED) $(WEB_BUILT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+test-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# --- model --------------------------------------------------------------------------------
+
+$(MODEL): $(INSTALLED) $(TRAINING_FILES)
+	@mkdir -p models
+	@start=$$(date +%s); \
+	$(RASA) train --fixed-model-name liege --out models --num-threads 2 && \
+	echo "Training took $$(( $$(date +%s) - start )) s"
+	@touch $@
+
+train: $(MODEL)
+
+validate: $(INSTALLED)
+	$(BIN)/python -m actions.catalogue.validate
+	$(RASA) data validate --fail-on-warnings
+
+# --- running ------------------------------------------------------------------------------
+
+run: install $(MODEL)
+	@scripts/run.sh
+
+shell: $(INSTALLED) $(MODEL)
+	@scripts/shell.sh
+
+messenger-setup: $(INSTALLED)
+	$(BIN)/python -m connectors.messenger_setup
+
+# --- tests --------------------------------------------------------------------------------
+# One training per run; the NLU, story, integration and browser stages reuse the model.
+
+test: install test-deps validate test-unit $(MODEL) test-nlu test-core test-integration
+
+test-unit: $(INSTALLED)
+	$(BIN)/python -m pytest tests/unit -q
+
+test-nlu: $(MODEL)
+	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu --no-plot
+	$(BIN)/python scripts/check_nlu_results.py results/nlu --min-intent-f1 0.95 --min-entity-f1 0.92
+
+test-core: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests --fail-on-prediction-errors \
+	  --out results/core --no-plot
+
+test-integration: $(MODEL) $(WEB_BUILT) test-deps
+	$(BIN)/python -m pytest tests/integration tests/browser -q
+
+# --- benchmarks (print figures; not timed tests) --------------------------------------------
+
+bench-nlu: $(MODEL)
+	$(BIN)/python bench/bench_nlu.py --model $(MODEL) --nlu tests/nlu/test_nlu.yml
+
+bench: bench-nlu
+	$(BIN)/python bench/bench_service_actions.py
+	$(BIN)/python bench/bench_messenger_webhook.py
+	$(BIN)/python bench/bench_widget.py
+
+clean:
+	rm -rf results .run web/dist .pytest_cache

@@ -1,0 +1,43 @@
+"""The city's catalogue: services (hours, contacts, closures) and procedures.
+
+Loaded once, validated whole: a catalogue with any problem raises CatalogueError and is never
+used, so nothing half-loaded answers citizens.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from actions.catalogue.errors import CatalogueError, CatalogueProblem  # noqa: F401
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE_DIR_ENV = "CITYBOT_CATALOGUE_DIR"
+
+
+def default_directory() -> Path:
+    return Path(os.environ.get(CATALOGUE_DIR_ENV, PROJECT_ROOT / "catalogue"))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    services: "ServiceCatalogue"  # noqa: F821
+    procedures: "ProcedureCatalogue"  # noqa: F821
+
+
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    from actions.catalogue.procedures import load_procedures
+    from actions.catalogue.services import load_services
+
+    directory = Path(directory or default_directory())
+    services = load_services(directory)
+    procedures = load_procedures(directory, services)
+    return Catalogue(services=services, procedures=procedures)
+
+
+@functools.lru_cache(maxsize=1)
+def get_catalogue() -> Catalogue:
+    """The catalogue the action server answers from, loaded on first use."""
+    return load_catalogue()

@@ -1,0 +1,134 @@
+"""Thin rasa_sdk actions for the conversation itself: session start, fallback, handoff."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import clock, fallback, handoff
+from actions.answers import Answer
+from actions.catalogue import get_catalogue
+
+
+def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+    dispatcher.utter_message(text=answer.text, buttons=answer.button_dicts())
+
+
+def catalogue_name(entity: str, value: str) -> Optional[str]:
+    """The citizen-facing name of a catalogue id, for button titles."""
+    catalogue = get_catalogue()
+    collection = catalogue.services if entity == "service" else catalogue.procedures
+    item = collection.get(value)
+    return getattr(item, "name", None) if item else None
+
+
+def previous_bot_action(tracker: Tracker) -> Optional[str]:
+    """The last action before the latest user message (skipping action_listen)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
+class ActionSessionStart(Action):
+    """Starts a session; after an idle conversation expired, greets the citizen again."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        returning = any(event.get("event") == "user" for event in tracker.events)
+        if returning:
+            dispatcher.utter_message(
+                text="Bonjour, c'est à nouveau l'assistant de la Ville de Liège. "
+                     "Notre conversation précédente est terminée : que puis-je faire pour vous ?")
+        return [SessionStarted(), ActionExecuted("action_listen")]
+
+
+class ActionFallbackSuggest(Action):
+    """First miss: suggest the likeliest intents as buttons. Second miss in a row: contact."""
+
+    def name(self) -> Text:
+        return "action_fallback_suggest"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if previous_bot_action(tracker) == self.name():
+            send(dispatcher, handoff.contact_answer(get_catalogue(), clock.now(),
+                                                    intro=fallback.contact_intro()))
+            return [SlotSet("fallback_suggestions", None)]
+        message = tracker.latest_message or {}
+        picked = fallback.suggestions(message.get("intent_ranking") or [],
+                                      message.get("entities") or [])
+        send(dispatcher, fallback.suggestion_answer(picked, catalogue_name))
+        return [SlotSet("fallback_suggestions", picked)]
+
+
+class ActionFallbackAffirm(Action):
+    """A typed "oui" after suggestions: runs the single suggestion, or asks to pick one."""
+
+    def name(self) -> Text:
+        return "action_fallback_affirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        picked = tracker.get_slot("fallback_suggestions") or []
+        if len(picked) != 1:
+            dispatcher.utter_message(
+                text="Cliquez sur la proposition qui correspond à votre question, "
+                     "ou reformulez-la en quelques mots.")
+            return []
+        suggestion = picked[0]
+        events: List[EventType] = [SlotSet(entity, value)
+                                   for entity, value in suggestion["entities"].items()]
+        events += [SlotSet("fallback_suggestions", None),
+                   FollowupAction(fallback.INTENT_ACTIONS[suggestion["intent"]])]
+        return events
+
+
+class ActionFallbackContact(Action):
+    """The suggestions did not help: give the city's contact details."""
+
+    def name(self) -> Text:
+        return "action_fallback_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        send(dispatcher, handoff.contact_answer(get_catalogue(), clock.now(),
+                                                intro=fallback.contact_intro()))
+        return [SlotSet("fallback_suggestions", None)]
+
+
+class ActionDefaultFallback(ActionFallbackContact):
+    """The dialogue policies are unsure what to do next: contact details rather than silence."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+
+class ActionHumanHandoff(Action):
+    """Hands the conversation to a person: the Page Inbox on Messenger, contact details elsewhere."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        catalogue, now = get_catalogue(), clock.now()
+        if tracker.get_latest_input_channel() == "facebook":
+            send(dispatcher, handoff.inbox_answer(catalogue, now))
+            dispatcher.utter_message(json_message=handoff.HANDOVER_PAYLOAD)
+        else:
+            send(dispatcher, handoff.contact_answer(
+                catalogue, now, intro="Je vous donne les coordonnées de l'administration "
+                                      "communale pour parler à un agent :"))
+        return []

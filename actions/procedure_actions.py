@@ -1,0 +1,76 @@
+"""Thin rasa_sdk actions for procedure questions: ask_procedure and the aspect intents.
+
+Each reads the tracker (entities of the latest message, the `procedure` and `service` slots,
+the text), calls `actions.procedure_answers.answer_aspect` and sends what it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.catalogue import CatalogueError, get_catalogue
+from actions.procedure_answers import CITY_WEB, answer_aspect
+
+logger = logging.getLogger(__name__)
+
+
+def entity_values(tracker: Tracker, entity: str) -> List[str]:
+    """Values of `entity` in the latest user message, in order."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return [str(item["value"]) for item in entities
+            if item.get("entity") == entity and item.get("value")]
+
+
+class ActionAskProcedure(Action):
+    """action_ask_procedure; its subclasses answer one aspect each (action_ask_<aspect>)."""
+
+    aspect = "procedure"
+
+    def name(self) -> Text:
+        return f"action_ask_{self.aspect}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            catalogue = get_catalogue()
+        except CatalogueError:
+            logger.exception("catalogue invalid: cannot answer %s", self.name())
+            dispatcher.utter_message(
+                text="Désolé, je ne peux pas répondre pour le moment. "
+                     f"Vous trouverez les démarches sur {CITY_WEB}.")
+            return []
+        services = entity_values(tracker, "service")
+        answer = answer_aspect(
+            self.aspect, catalogue.procedures, catalogue.services,
+            entity_values=entity_values(tracker, "procedure"),
+            slot_value=tracker.get_slot("procedure"),
+            text=(tracker.latest_message or {}).get("text") or "",
+            service_value=services[0] if services else None,
+        )
+        dispatcher.utter_message(text=answer.text, buttons=answer.button_dicts())
+        return [SlotSet(name, value) for name, value in answer.slots.items()]
+
+
+class ActionAskPrice(ActionAskProcedure):
+    aspect = "price"
+
+
+class ActionAskDocuments(ActionAskProcedure):
+    aspect = "documents"
+
+
+class ActionAskDelay(ActionAskProcedure):
+    aspect = "delay"
+
+
+class ActionAskAppointment(ActionAskProcedure):
+    aspect = "appointment"
+
+
+class ActionAskOnline(ActionAskProcedure):
+    aspect = "online"

@@ -1,0 +1,117 @@
+"""A small stand-in for rasa's socket.io channel, for widget tests that need no model.
+
+It speaks the rasa 3.6 protocol (session_request/session_confirm, user_uttered/bot_uttered
+with session persistence) on 127.0.0.1, records what the widget sends and answers from a
+script, including answers carrying markup, to check the page never renders it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import socketio
+from aiohttp import web
+
+GREETING = {
+    "text": "Bonjour ! Je suis l'assistant de test. Que puis-je faire pour vous ?",
+    "quick_replies": [
+        {"content_type": "text", "title": "Horaires d'un service", "payload": "/ask_hours"},
+        {"content_type": "text", "title": "Carte d'identité",
+         "payload": '/ask_procedure{"procedure":"carte_identite"}'},
+    ],
+}
+HOURS = {"text": "Le service Population est ouvert du lundi au vendredi de 8h30 à 12h30.\n"
+                 "• Plus d'infos : https://www.liege.be/fr/vie-communale"}
+PROCEDURE = {"text": "Pour une carte d'identité, prenez rendez-vous sur "
+                     "https://eguichet.liege.be ou par e-mail à population@liege.be."}
+MARKUP = {
+    "text": "<img src=x onerror=\"window.__botXss=1\"> <b>gras</b> [lien](javascript:window.__botXss=2)"
+            " javascript:window.__botXss=3 https://www.liege.be/fr",
+    "quick_replies": [{"content_type": "text", "title": "<img src=x onerror=\"window.__botXss=4\">",
+                       "payload": "\"><img src=x onerror=\"window.__botXss=5\">"}],
+}
+
+
+@dataclass
+class FakeRasa:
+    host: str = "127.0.0.1"
+    port: int = 0
+    received: List[Dict[str, Any]] = field(default_factory=list)
+    delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
+        self.app = web.Application()
+        self.sio.attach(self.app, socketio_path="/socket.io")
+        self.sio.on("session_request", self._session_request)
+        self.sio.on("user_uttered", self._user_uttered)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._runner: Optional[web.AppRunner] = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def _session_request(self, sid: str, data: Optional[Dict[str, Any]]) -> None:
+        session_id = (data or {}).get("session_id") or uuid.uuid4().hex
+        joined = self.sio.enter_room(sid, session_id)
+        if inspect.isawaitable(joined):
+            await joined
+        await self.sio.emit("session_confirm", session_id, room=sid)
+
+    def answers(self, text: str) -> List[Dict[str, Any]]:
+        if text == "/greet":
+            return [GREETING]
+        if "horaire" in text.lower() or text == "/ask_hours":
+            return [HOURS]
+        if text.startswith("/ask_procedure"):
+            return [PROCEDURE]
+        if text == "balisage":
+            return [MARKUP]
+        return [{"text": f"Vous avez écrit : {text}"}]
+
+    async def _user_uttered(self, sid: str, data: Dict[str, Any]) -> None:
+        self.received.append(dict(data))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        for answer in self.answers(str(data.get("message", ""))):
+            await self.sio.emit("bot_uttered", answer, room=data.get("session_id"))
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self._started.set()
+        await self._stop.wait()
+        await self._runner.cleanup()
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def start(self) -> "FakeRasa":
+        self._thread.start()
+        if not self._started.wait(10):
+            raise RuntimeError("fake rasa server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)

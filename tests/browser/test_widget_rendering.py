@@ -1,0 +1,178 @@
+"""The widget against a scripted socket.io server (tests/browser/fake_rasa.py): no model needed.
+
+What only a scripted bot can show: bot messages carrying markup, the exact payloads and
+metadata the page sends, session restart and expiry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.browser.fake_rasa import FakeRasa
+from tests.browser.widget_page import BUTTON, WidgetPage
+
+pytestmark = pytest.mark.browser
+
+MESSAGE_MARKUP = "deep-chat .message-bubble img, deep-chat .message-bubble b, " \
+                 "deep-chat .message-bubble script, deep-chat .message-bubble strong"
+
+
+@pytest.fixture
+def widget(page, fake_page_server, fake_rasa: FakeRasa) -> WidgetPage:
+    fake_rasa.received.clear()
+    return WidgetPage(page, fake_page_server).goto()
+
+
+def sent(fake_rasa: FakeRasa, message: str):
+    return [item for item in fake_rasa.received if item.get("message") == message]
+
+
+def test_french_texts_and_opening_greeting(widget: WidgetPage, fake_rasa: FakeRasa):
+    page = widget.page
+    assert page.title().startswith("Ville de Liège")
+    assert page.locator("#liege-chat .panel").is_hidden()
+    widget.open()
+    assert page.locator("#liege-chat .title").inner_text() == "Ville de Liège"
+    assert page.locator("#liege-chat .subtitle").inner_text().startswith("Assistant en ligne")
+    placeholder = page.locator("deep-chat #text-input").get_attribute("deep-chat-placeholder-text")
+    assert placeholder == "Posez votre question…"
+    assert "assistant de test" in widget.ai_texts()[0]
+    assert widget.button_titles() == ["Horaires d'un service", "Carte d'identité"]
+    assert [item["message"] for item in fake_rasa.received] == ["/greet"]
+    page.problems.assert_clean()
+
+
+def test_messages_carry_session_and_page_metadata(widget: WidgetPage, fake_rasa: FakeRasa,
+                                                  fake_page_server):
+    widget.open()
+    widget.ask("Quels sont les horaires du service population ?")
+    [message] = sent(fake_rasa, "Quels sont les horaires du service population ?")
+    assert message["session_id"] == widget.session_id
+    metadata = message["metadata"]
+    assert metadata["page_url"] == f"{fake_page_server}/"
+    assert metadata["page_title"].startswith("Ville de Liège")
+    assert metadata["page_language"] == "fr"
+    # Set by the embedding page (data-metadata on the script tag).
+    assert metadata["section"] == "demarches"
+
+
+def test_button_sends_its_payload_and_shows_its_title(widget: WidgetPage, fake_rasa: FakeRasa):
+    widget.open()
+    answer = widget.click_button("Carte d'identité")
+    assert widget.user_texts()[-1] == "Carte d'identité"
+    assert sent(fake_rasa, '/ask_procedure{"procedure":"carte_identite"}')
+    assert "carte d'identité" in answer[0]
+    widget.page.problems.assert_clean()
+
+
+def test_links_open_in_a_new_tab_and_emails_are_mailto(widget: WidgetPage):
+    widget.open()
+    widget.click_button("Carte d'identité")
+    link = widget.page.locator("deep-chat a[href='https://eguichet.liege.be']")
+    assert link.get_attribute("target") == "_blank"
+    assert set(link.get_attribute("rel").split()) >= {"noopener", "noreferrer"}
+    mail = widget.page.locator("deep-chat a[href='mailto:population@liege.be']")
+    assert mail.inner_text() == "population@liege.be"
+    # Newlines and bullets of the bot's text are kept.
+    widget.ask("horaires")
+    assert "\n• Plus d'infos" in widget.ai_texts()[-1]
+
+
+def test_markup_from_the_bot_is_shown_as_text(widget: WidgetPage):
+    page = widget.page
+    widget.open()
+    [answer] = widget.ask("balisage")
+    assert answer.startswith('<img src=x onerror="window.__botXss=1"> <b>gras</b>')
+    assert "[lien](javascript:window.__botXss=2)" in answer
+    assert page.locator(MESSAGE_MARKUP).count() == 0
+    hrefs = page.locator("deep-chat .message-bubble a").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))")
+    assert hrefs and all(re.match(r"^(https?://|mailto:)", href) for href in hrefs), hrefs
+    button = page.locator(BUTTON).last
+    assert button.inner_text() == '<img src=x onerror="window.__botXss=4">'
+    button.click()  # its payload is markup too: sent as text, never rendered
+    widget.settle()
+    assert page.locator(MESSAGE_MARKUP).count() == 0
+    assert page.evaluate("() => window.__botXss") is None
+    page.problems.assert_clean()
+
+
+def test_markup_typed_by_the_user_is_shown_as_text(widget: WidgetPage, fake_rasa: FakeRasa):
+    page = widget.page
+    widget.open()
+    typed = "<img src=x onerror=alert(1)> [clic](javascript:alert(2)) **gras** <script>alert(3)</script>"
+    [echo] = widget.ask(typed)
+    assert widget.user_texts()[-1] == typed
+    assert echo == f"Vous avez écrit : {typed}"
+    assert sent(fake_rasa, typed)
+    assert page.locator(MESSAGE_MARKUP).count() == 0
+    assert page.locator("deep-chat .message-bubble a").count() == 0
+    page.problems.assert_clean()
+
+
+def test_reload_keeps_the_conversation_and_the_session(widget: WidgetPage, fake_rasa: FakeRasa):
+    widget.open()
+    widget.ask("Quels sont les horaires du service population ?")
+    session_id, shown = widget.session_id, widget.ai_texts()
+    widget.page.reload()
+    widget.open(expect_messages=len(shown))
+    assert widget.ai_texts() == shown
+    assert widget.session_id == session_id
+    widget.ask("merci")
+    assert sent(fake_rasa, "merci")[0]["session_id"] == session_id
+    assert len(sent(fake_rasa, "/greet")) == 1  # no second greeting after the reload
+
+
+def test_restart_starts_a_new_conversation(widget: WidgetPage, fake_rasa: FakeRasa):
+    widget.open()
+    widget.ask("bonjour")
+    first = widget.session_id
+    widget.page.click("#liege-chat .restart")
+    widget.page.wait_for_function(
+        "first => JSON.parse(localStorage.getItem('liege-chat:state') || '{}').sessionId"
+        " && JSON.parse(localStorage.getItem('liege-chat:state')).sessionId !== first", arg=first)
+    widget.wait_for_ai_count(1)
+    widget.settle()
+    assert len(widget.ai_texts()) == 1 and "assistant de test" in widget.ai_texts()[0]
+    assert widget.user_texts() == []
+    assert len(sent(fake_rasa, "/greet")) == 2
+
+
+def test_idle_conversation_is_forgotten(widget: WidgetPage):
+    widget.open()
+    widget.ask("bonjour")
+    old = widget.session_id
+    # Two hours without activity (the TTL is 60 minutes).
+    widget.page.evaluate("""() => {
+        const state = JSON.parse(localStorage.getItem('liege-chat:state'));
+        state.lastActivity = Date.now() - 2 * 3600 * 1000;
+        localStorage.setItem('liege-chat:state', JSON.stringify(state));
+    }""")
+    widget.page.reload()
+    widget.open()
+    widget.settle()
+    assert widget.user_texts() == []
+    assert widget.session_id and widget.session_id != old
+
+
+def test_launcher_loads_only_the_small_script_until_opened(page, fake_page_server):
+    scripts = []
+    page.on("request", lambda request: request.resource_type == "script"
+            and scripts.append(request.url))
+    WidgetPage(page, fake_page_server).goto()
+    page.wait_for_load_state("networkidle")
+    assert not any("/chunks/chat-" in url for url in scripts), scripts
+    page.click("#liege-chat .launcher")
+    page.wait_for_selector("deep-chat #text-input")
+    assert any("/chunks/chat-" in url for url in scripts), scripts
+
+
+def test_config_script_points_at_the_rasa_server(page, fake_page_server, fake_rasa: FakeRasa):
+    page.goto(fake_page_server)
+    config = page.evaluate("() => window.LiegeChat.config")
+    assert config["socketUrl"] == fake_rasa.url
+    assert json.dumps(config["metadata"], ensure_ascii=False) == \
+        '{"site": "liege.be (démo)", "section": "demarches"}'

@@ -1,0 +1,290 @@
+"""Facebook Messenger end to end: the real rasa server (trained model, connector from the
+project's credentials.yml) and the real action server, with a fake Graph API on 127.0.0.1.
+
+Signed webhook payloads shaped like Meta's go in; the tests assert the exact messages,
+recipients, quick replies and handover calls that reach the fake Graph API, the HTTP
+statuses, and the server's log lines. The bot's answers come from the trained model, so the
+tests assert structure, and exact texts only for the domain's fixed responses (utter_greet,
+utter_help) reached through button payloads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.parse
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+from connectors import credentials as credentials_renderer
+from connectors.facebook import TEXT_ONLY_NOTICE
+from connectors.messenger_format import truncate
+from tests.support import servers
+from tests.support.fake_graph_api import FakeGraphAPI
+from tests.integration.test_messenger_connector import (
+    http,
+    messaging,
+    page,
+    post_signed,
+    postback_event,
+    text_event,
+)
+
+pytestmark = pytest.mark.integration
+
+VERIFY, SECRET, TOKEN = "verify-rasa", "secret-rasa", "token-rasa"
+OUR_APP_ID, INBOX_APP_ID = "424242424242", "263902037430900"
+GRAPH_TIMEOUT = 2
+
+DOMAIN = yaml.safe_load((servers.PROJECT_ROOT / "domain.yml").read_text())
+
+_psids = itertools.count(9_000_001)
+
+
+def response(name: str) -> Dict[str, Any]:
+    [variant] = DOMAIN["responses"][name]
+    return variant
+
+
+def expected_quick_replies(buttons: List[Dict[str, str]]) -> List[Dict[str, str]]:
+    return [{"content_type": "text", "title": truncate(b["title"], 20), "payload": b["payload"]}
+            for b in buttons]
+
+
+def psid() -> str:
+    return str(next(_psids))
+
+
+@pytest.fixture(scope="module")
+def graph():
+    with FakeGraphAPI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def fb_server(servers_dir, graph, request):
+    action_server = None if __import__("os").environ.get("FB_DEV_ACTION_URL") else request.getfixturevalue("action_server")
+    if not servers.MODEL_PATH.exists():
+        pytest.skip(f"{servers.MODEL_PATH} is missing: run `make train`")
+    env = {"FB_VERIFY_TOKEN": VERIFY, "FB_APP_SECRET": SECRET, "FB_PAGE_ACCESS_TOKEN": TOKEN,
+           "FB_GRAPH_API_URL": graph.url, "FB_APP_ID": OUR_APP_ID,
+           "FB_GRAPH_TIMEOUT": str(GRAPH_TIMEOUT)}
+    # The project's credentials.yml, rendered as `make run` does.
+    creds, off = credentials_renderer.render(
+        (servers.PROJECT_ROOT / "credentials.yml").read_text(), env)
+    assert not any(line.startswith("Facebook Messenger") for line in off)
+    import os
+    with servers.rasa_server(servers_dir / "messenger", os.environ.get("FB_DEV_ACTION_URL") or action_server.url, credentials=creds,
+                             env=env) as server:
+        server.webhook = f"{server.url}/webhooks/facebook/webhook"
+        yield server
+
+
+def log_text(server) -> str:
+    return server.log.read_text(errors="replace")
+
+
+def wait_for_log(server, text: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log_text(server):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"log line not found: {text!r}\n{servers.tail(server.log)}")
+        time.sleep(0.1)
+
+
+def user_events(server, sender: str) -> List[Dict[str, Any]]:
+    tracker = servers.tracker(server.url, sender)
+    return [e for e in tracker["events"] if e["event"] == "user"]
+
+
+# --- webhook basics ------------------------------------------------------------------------------
+
+def test_webhook_stays_at_rasa_facebook_url_and_verifies(fb_server):
+    query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "987654"}
+    assert http("GET", f"{fb_server.webhook}?{urllib.parse.urlencode(query)}")[:2] == (
+        200, "987654")
+    query["hub.verify_token"] = "wrong"
+    assert http("GET", f"{fb_server.webhook}?{urllib.parse.urlencode(query)}")[0] == 403
+    assert http("GET", f"{fb_server.url}/webhooks/facebook/")[:2] == (200, '{"status":"ok"}')
+
+
+def test_bad_signature_and_malformed_json(fb_server, graph):
+    sender = psid()
+    payload = page(text_event(sender, "Bonjour"))
+    assert post_signed(fb_server.webhook, payload, secret="not-the-secret")[0] == 403
+    assert post_signed(fb_server.webhook, None, raw=b"{not json")[0] == 400
+    wait_for_log(fb_server, "Messenger webhook call refused (403, nothing processed)")
+    wait_for_log(fb_server, "Messenger webhook call refused (400): body is not valid JSON")
+    time.sleep(0.5)
+    assert graph.for_recipient(sender) == [] and user_events(fb_server, sender) == []
+
+
+# --- conversations ------------------------------------------------------------------------------
+
+def test_postback_greet_gets_utter_greet_with_quick_replies(fb_server, graph):
+    sender = psid()
+    status, body, elapsed = post_signed(fb_server.webhook,
+                                        page(postback_event(sender, "/greet", "Démarrer")))
+    assert (status, body) == (200, "EVENT_RECEIVED")
+    graph.wait_for_turn_end(sender)
+    greet = response("utter_greet")
+    assert graph.messages(sender) == [{"text": greet["text"],
+                                       "quick_replies": expected_quick_replies(greet["buttons"])}]
+    order = [r.sender_action or "message" for r in graph.for_recipient(sender)]
+    assert order == ["mark_seen", "typing_on", "message", "typing_off"]
+    tracker = servers.tracker(fb_server.url, sender)
+    assert tracker["latest_input_channel"] == "facebook"
+    assert tracker["latest_message"]["intent"]["name"] == "greet"
+    assert tracker["latest_message"]["metadata"]["facebook"]["kind"] == "postback"
+
+
+def test_quick_reply_help_gets_utter_help_with_seven_quick_replies(fb_server, graph):
+    sender = psid()
+    event = messaging(sender, message={"mid": f"m.help.{sender}", "text": "Ce que je sais faire",
+                                       "quick_reply": {"payload": "/help"}})
+    assert post_signed(fb_server.webhook, page(event))[0] == 200
+    graph.wait_for_turn_end(sender)
+    help_ = response("utter_help")
+    [message] = graph.messages(sender)
+    assert message == {"text": help_["text"],
+                       "quick_replies": expected_quick_replies(help_["buttons"])}
+    assert len(message["quick_replies"]) == 7
+
+
+def test_batch_with_several_conversations(fb_server, graph):
+    first, second, third = psid(), psid(), psid()
+    payload = {"object": "page", "entry": [
+        {"id": "PAGE", "time": 1, "messaging": [text_event(first, "Bonjour"),
+                                                postback_event(second, "/help")]},
+        {"id": "PAGE", "time": 2, "messaging": [postback_event(third, "/greet")]},
+    ]}
+    assert post_signed(fb_server.webhook, payload)[0] == 200
+    for sender in (first, second, third):
+        graph.wait_for_turn_end(sender)
+        assert graph.messages(sender), sender
+        assert all(r.recipient == sender for r in graph.for_recipient(sender))
+    assert graph.messages(second)[0]["text"] == response("utter_help")["text"]
+    assert graph.messages(third)[0]["text"] == response("utter_greet")["text"]
+    assert [e["text"] for e in user_events(fb_server, first)] == ["Bonjour"]
+
+
+@pytest.mark.parametrize("attachment", [
+    {"type": "image", "payload": {"url": "https://scontent.xx/like.png",
+                                  "sticker_id": 369239263222822}},
+    {"type": "image", "payload": {"url": "https://scontent.xx/photo.jpg"}},
+    {"type": "audio", "payload": {"url": "https://cdn.fbsbx.com/voice.mp4"}},
+    {"type": "file", "payload": {"url": "https://cdn.fbsbx.com/formulaire.pdf"}},
+    {"type": "location", "payload": {"coordinates": {"lat": 50.6412, "long": 5.5718}}},
+], ids=["sticker", "image", "audio", "file", "location"])
+def test_attachments_get_the_text_only_answer(fb_server, graph, attachment):
+    sender = psid()
+    event = messaging(sender, message={"mid": f"m.att.{sender}", "attachments": [attachment]})
+    assert post_signed(fb_server.webhook, page(event))[0] == 200
+    graph.wait_for(lambda: graph.messages(sender), what="text-only answer")
+    time.sleep(0.2)
+    assert graph.messages(sender) == [{"text": TEXT_ONLY_NOTICE}]
+
+
+def test_echo_delivery_read_and_standby_are_accepted_silently(fb_server, graph):
+    sender = psid()
+    ignored = page(
+        messaging(sender, message={"mid": "m.echo", "text": "Bonjour", "is_echo": True,
+                                   "app_id": int(OUR_APP_ID)}),
+        messaging(sender, delivery={"mids": ["m.echo"], "watermark": 1}),
+        messaging(sender, read={"watermark": 1}))
+    standby = page(text_event(sender, "Bonjour ?"), key="standby")
+    assert post_signed(fb_server.webhook, ignored)[0] == 200
+    assert post_signed(fb_server.webhook, standby)[0] == 200
+    time.sleep(1)
+    assert graph.for_recipient(sender) == [] and user_events(fb_server, sender) == []
+
+
+def test_unknown_event_type_is_logged(fb_server):
+    sender = psid()
+    assert post_signed(fb_server.webhook, page(messaging(sender, optin={"ref": "x"})))[0] == 200
+    wait_for_log(fb_server, f"Messenger: unhandled event (optin) from {sender}: ignored")
+
+
+def test_redelivered_message_is_processed_once(fb_server, graph):
+    sender = psid()
+    payload = page(text_event(sender, "Bonjour", mid=f"m.redelivered.{sender}"))
+    assert [post_signed(fb_server.webhook, payload)[0] for _ in range(3)] == [200] * 3
+    graph.wait_for_turn_end(sender)
+    time.sleep(1)
+    assert post_signed(fb_server.webhook, payload)[0] == 200
+    time.sleep(0.5)
+    assert [e["text"] for e in user_events(fb_server, sender)] == ["Bonjour"]
+    assert graph.actions(sender).count("typing_off") == 1
+
+
+# --- handoff -----------------------------------------------------------------------------------
+
+def test_human_handoff_passes_the_thread_to_the_page_inbox_and_back(fb_server, graph):
+    sender = psid()
+    event = messaging(sender, message={"mid": f"m.agent.{sender}", "text": "Parler à un agent",
+                                       "quick_reply": {"payload": "/human_handoff"}})
+    assert post_signed(fb_server.webhook, page(event))[0] == 200
+    graph.wait_for(lambda: any(r.recipient == sender for r in
+                               graph.calls("me/pass_thread_control")),
+                   timeout=60, what="pass_thread_control")
+    [call] = [r for r in graph.calls("me/pass_thread_control") if r.recipient == sender]
+    assert call.body["recipient"] == {"id": sender}
+    assert call.body["target_app_id"] == INBOX_APP_ID
+    assert call.body["metadata"]
+    # The citizen was told first (the action's French text), then the thread was passed.
+    endpoints = [r.sender_action or r.endpoint for r in graph.for_recipient(sender)]
+    assert endpoints.index("me/pass_thread_control") > endpoints.index("me/messages")
+    told = " ".join(m.get("text") or m["attachment"]["payload"]["text"]
+                    for m in graph.messages(sender))
+    assert "agent" in told.lower()
+
+    # The inbox owns the thread: the citizen's messages arrive as standby; the bot is silent.
+    time.sleep(0.5)
+    before = len(graph.for_recipient(sender))
+    assert post_signed(fb_server.webhook,
+                       page(text_event(sender, "Il y a quelqu'un ?"), key="standby"))[0] == 200
+    time.sleep(1.5)
+    assert len(graph.for_recipient(sender)) == before
+
+    # The agent is done: the inbox passes the thread back; the bot answers again.
+    back = messaging(sender, pass_thread_control={"previous_owner_app_id": INBOX_APP_ID,
+                                                  "new_owner_app_id": OUR_APP_ID})
+    assert post_signed(fb_server.webhook, page(back))[0] == 200
+    wait_for_log(fb_server, f"thread of {sender} back to the bot")
+    assert post_signed(fb_server.webhook, page(postback_event(sender, "/help")))[0] == 200
+    graph.wait_for(lambda: graph.messages(sender) and
+                   graph.messages(sender)[-1].get("text") == response("utter_help")["text"],
+                   timeout=60, what="utter_help after the handover")
+
+
+# --- Graph API failures ------------------------------------------------------------------------
+
+def test_graph_api_500_is_retried_and_logged(fb_server, graph):
+    sender = psid()
+    graph.fail(status=500, times=1, endpoint="me/messages", sender_actions=False)
+    post_signed(fb_server.webhook, page(postback_event(sender, "/greet")))
+    graph.wait_for_turn_end(sender)
+    assert [r.answered for r in graph.for_recipient(sender) if r.message] == [500, 200]
+    assert graph.messages(sender, answered_only=True)[0]["text"] == \
+        response("utter_greet")["text"]
+    wait_for_log(fb_server, f"Graph API send to {sender} failed (attempt 1/3): HTTP 500")
+
+
+def test_graph_api_that_hangs_is_timed_out_and_retried(fb_server, graph):
+    sender = psid()
+    graph.hang(seconds=GRAPH_TIMEOUT + 3, times=1, endpoint="me/messages",
+               sender_actions=False)
+    status, _, elapsed = post_signed(fb_server.webhook, page(postback_event(sender, "/help")))
+    assert status == 200 and elapsed < 1
+    graph.wait_for_turn_end(sender, timeout=60)
+    wait_for_log(fb_server, f"Graph API send to {sender} failed (attempt 1/3): no answer "
+                            f"within {GRAPH_TIMEOUT}s")
+    assert graph.messages(sender, answered_only=True)[-1]["text"] == \
+        response("utter_help")["text"]
+    # The server is still fine.
+    other = psid()
+    post_signed(fb_server.webhook, page(postback_event(other, "/greet")))
+    graph.wait_for_turn_end(other)

@@ -1,0 +1,174 @@
+"""Real servers on 127.0.0.1 for integration tests: the action server and the rasa server.
+
+Each runs as a subprocess of the test session with the project's venv, on a free port, and is
+stopped at the end. Logs go to files under the session's temporary directory so that a failing
+test can show them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+MODEL_PATH = PROJECT_ROOT / "models" / "liege.tar.gz"
+API_TOKEN = "test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(method: str, url: str, body: Any = None, timeout: float = 30.0,
+              headers: Optional[Dict[str, str]] = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        payload = response.read()
+    return json.loads(payload) if payload else None
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} not up after {timeout:.0f}s:\n{tail(log)}")
+
+
+def tail(log: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    port: int
+    log: Path
+    process: subprocess.Popen
+
+
+@contextlib.contextmanager
+def _process(cmd: List[str], env: Dict[str, str], log: Path, health_url: str,
+             timeout: float) -> Iterator[subprocess.Popen]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as log_file:
+        process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_until_up(health_url, process, log, timeout)
+            yield process
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update({"PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    env.update(extra or {})
+    return env
+
+
+@contextlib.contextmanager
+def action_server(workdir: Path, env: Optional[Dict[str, str]] = None,
+                  timeout: float = 60.0) -> Iterator[RunningServer]:
+    port = free_port()
+    log = workdir / f"actions-{port}.log"
+    cmd = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+           "--port", str(port)]
+    with _process(cmd, base_env(env), log, f"http://127.0.0.1:{port}/health", timeout) as proc:
+        yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
+
+
+def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
+    path.write_text(
+        "action_endpoint:\n"
+        f"  url: \"{action_url}/webhook\"\n"
+        "tracker_store:\n"
+        "  type: SQL\n"
+        "  dialect: sqlite\n"
+        f"  db: \"{tracker_db}\"\n"
+    )
+    return path
+
+
+DEFAULT_CREDENTIALS = (
+    "rest:\n"
+    "socketio:\n"
+    "  user_message_evt: user_uttered\n"
+    "  bot_message_evt: bot_uttered\n"
+    "  session_persistence: true\n"
+)
+
+
+@contextlib.contextmanager
+def rasa_server(workdir: Path, action_url: str, credentials: str = DEFAULT_CREDENTIALS,
+                env: Optional[Dict[str, str]] = None, model: Path = MODEL_PATH,
+                tracker_db: Optional[Path] = None, port: Optional[int] = None,
+                timeout: float = 180.0) -> Iterator[RunningServer]:
+    """A rasa server with the REST channel, the HTTP API (token API_TOKEN) and SQLite tracker."""
+    if not model.exists():
+        raise FileNotFoundError(f"{model} is missing: run `make train` first")
+    port = port or free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    tracker_db = tracker_db or workdir / f"tracker-{port}.db"
+    endpoints = write_endpoints(workdir / f"endpoints-{port}.yml", action_url, tracker_db)
+    credentials_file = workdir / f"credentials-{port}.yml"
+    credentials_file.write_text(credentials)
+    log = workdir / f"rasa-{port}.log"
+    cmd = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+           "--interface", "127.0.0.1", "--enable-api", "--auth-token", API_TOKEN,
+           "--cors", "*", "--endpoints", str(endpoints), "--credentials", str(credentials_file)]
+    health = f"http://127.0.0.1:{port}/status?token={API_TOKEN}"
+    with _process(cmd, base_env(env), log, health, timeout) as proc:
+        yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
+
+
+def rest_send(server_url: str, sender: str, text: str, metadata: Optional[dict] = None,
+              timeout: float = 30.0) -> List[Dict[str, Any]]:
+    body: Dict[str, Any] = {"sender": sender, "message": text}
+    if metadata is not None:
+        body["metadata"] = metadata
+    return http_json("POST", f"{server_url}/webhooks/rest/webhook", body, timeout) or []
+
+
+def tracker(server_url: str, sender: str) -> Dict[str, Any]:
+    return http_json("GET", f"{server_url}/conversations/{sender}/tracker?token={API_TOKEN}")

@@ -1,0 +1,156 @@
+// The chat itself: a deep-chat web component wired to rasa's socket.io channel.
+// Loaded on the first opening of the widget (a separate chunk), so pages that never open the
+// chat only load the small launcher.
+import 'deep-chat';
+import { BUTTON_CLASS, BUTTONS_CLASS, botMessageToResponses } from './messages.js';
+import { RasaSocket } from './rasa.js';
+import { safeTextPlugin } from './safe-text.js';
+
+const CONNECTION_ERROR = 'Connexion au service impossible pour le moment. Nouvel essai en cours…';
+
+function registerSafeText() {
+  // deep-chat reads remarkable plugins from this global when a component is created.
+  const plugins = Array.isArray(window.remarkable_plugins) ? window.remarkable_plugins : [];
+  if (!plugins.some((entry) => entry && entry.plugin === safeTextPlugin)) {
+    plugins.push({ plugin: safeTextPlugin });
+  }
+  window.remarkable_plugins = plugins;
+}
+
+function pageMetadata(config) {
+  return {
+    ...config.metadata,
+    page_url: `${window.location.origin}${window.location.pathname}`,
+    page_title: document.title,
+    page_language: document.documentElement.lang || navigator.language || null,
+    widget: 'liege-chat-widget',
+  };
+}
+
+function lastUserText(body) {
+  const messages = body && Array.isArray(body.messages) ? body.messages : [];
+  const last = messages[messages.length - 1];
+  return last && typeof last.text === 'string' ? last.text.trim() : '';
+}
+
+function auxiliaryStyle(colors) {
+  return `
+    a { color: ${colors.primary}; text-decoration: underline; }
+    .user-message-text a { color: #fff; }
+    .${BUTTONS_CLASS} { display: flex; flex-wrap: wrap; gap: 6px; }
+    .${BUTTON_CLASS} {
+      font: inherit; font-size: 0.92em; cursor: pointer; border-radius: 16px;
+      padding: 6px 12px; border: 1px solid ${colors.primary}; background: #fff;
+      color: ${colors.primary}; text-align: left;
+    }
+    .${BUTTON_CLASS}:hover, .${BUTTON_CLASS}:focus-visible {
+      background: ${colors.primary}; color: #fff; outline: 2px solid ${colors.focus};
+      outline-offset: 1px;
+    }
+  `;
+}
+
+export function createChat({ container, config, store }) {
+  registerSafeText();
+  const colors = config.colors;
+  const chat = document.createElement('deep-chat');
+  let rasa = null;
+  let connectionErrorShown = false;
+
+  const greetIfNew = () => {
+    if (config.greeting && chat.getMessages().length === 0) rasa.send(config.greeting);
+  };
+
+  const sendButton = (button) => {
+    const payload = button.getAttribute('data-payload');
+    const title = (button.textContent || '').trim();
+    if (!payload || !rasa) return;
+    if (title) chat.addMessage({ role: 'user', text: title });
+    rasa.send(payload);
+  };
+
+  if (store.persistent) {
+    chat.browserStorage = { key: store.historyKey, maxMessages: 200 };
+  }
+  chat.setAttribute('aria-label', config.title);
+  chat.textInput = {
+    placeholder: { text: config.placeholder },
+    characterLimit: 500,
+    styles: { container: { borderRadius: '8px', border: '1px solid #c7c7c7', boxShadow: 'none' } },
+  };
+  chat.submitButtonStyles = {
+    submit: { svg: { styles: { default: { filter: colors.submitFilter } } } },
+  };
+  chat.messageStyles = {
+    default: {
+      shared: { bubble: { maxWidth: '85%', fontSize: '0.95rem', lineHeight: '1.4' } },
+      user: { bubble: { backgroundColor: colors.primary, color: '#fff' } },
+      ai: { bubble: { backgroundColor: '#f1f1f1', color: '#1a1a1a' } },
+    },
+    html: { shared: { bubble: { backgroundColor: 'unset', padding: '0', maxWidth: '100%' } } },
+  };
+  chat.errorMessages = {
+    displayServiceErrorMessages: true,
+    overrides: { default: 'Désolé, une erreur est survenue. Réessayez dans un instant.' },
+  };
+  chat.auxiliaryStyle = auxiliaryStyle(colors);
+  chat.htmlClassUtilities = {
+    [BUTTON_CLASS]: {
+      events: {
+        click: (event) => {
+          const target = event.currentTarget || event.target;
+          const button = target && target.closest ? target.closest('button') : target;
+          if (button) sendButton(button);
+        },
+      },
+    },
+  };
+  chat.connect = {
+    websocket: true,
+    handler: (_, signals) => {
+      rasa = new RasaSocket({
+        url: config.socketUrl,
+        path: config.socketPath,
+        transports: config.transports,
+        store,
+        metadata: () => pageMetadata(config),
+        onReady: () => {
+          connectionErrorShown = false;
+          signals.onOpen();
+          greetIfNew();
+        },
+        onBotMessage: (data) => {
+          const responses = botMessageToResponses(data);
+          if (responses.length) signals.onResponse(responses.length === 1 ? responses[0] : responses);
+        },
+        onDisconnect: () => signals.onClose(),
+        onConnectError: () => {
+          if (connectionErrorShown) return;
+          connectionErrorShown = true;
+          signals.onResponse({ error: CONNECTION_ERROR });
+        },
+      });
+      signals.newUserMessage.listener = (body) => {
+        const text = lastUserText(body);
+        if (text) rasa.send(text);
+      };
+    },
+  };
+  Object.assign(chat.style, {
+    width: '100%', height: '100%', border: 'none', borderRadius: '0', display: 'block',
+    fontFamily: 'inherit',
+  });
+  container.appendChild(chat);
+
+  return {
+    element: chat,
+    restart() {
+      if (!rasa) return;
+      chat.clearMessages(false);
+      rasa.restart();
+    },
+    focus() {
+      if (typeof chat.focusInput === 'function') chat.focusInput();
+    },
+  };
+}

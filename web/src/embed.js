@@ -1,0 +1,155 @@
+// liege-chat.js: the launcher embedded in the city's pages.
+//
+//   <script type="module" src="https://…/liege-chat.js" data-liege-chat
+//           data-socket-url="https://chat.liege.be"></script>
+//
+// It draws a button in the bottom-right corner (inside a shadow root, so the site's CSS and the
+// widget's do not mix). The chat (deep-chat + socket.io-client) is loaded on the first opening.
+import { resolveConfig } from './config.js';
+import { ConversationStore } from './storage.js';
+import css from './widget.css';
+
+const ICONS = {
+  chat: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z"/></svg>',
+  close: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18.3 5.71 12 12.01l-6.3-6.3-1.41 1.41 6.3 6.3-6.3 6.3 1.41 1.41 6.3-6.3 6.3 6.3 1.41-1.41-6.3-6.3 6.3-6.3z"/></svg>',
+  restart: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 5V2L7 6l5 4V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z"/></svg>',
+  // A simplified perron, the symbol of Liège.
+  logo: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M11 2h2v3h2v2h-2v9h3v2h2v4H6v-4h2v-2h3V7H9V5h2z"/></svg>',
+};
+
+// Constant markup only: every configurable text is set with textContent below.
+const TEMPLATE = `
+  <div class="root" data-open="false">
+    <section class="panel" id="liege-chat-panel" role="dialog" aria-labelledby="liege-chat-title" hidden>
+      <header class="header">
+        <span class="logo">${ICONS.logo}</span>
+        <div class="heading">
+          <h2 class="title" id="liege-chat-title"></h2>
+          <p class="subtitle"></p>
+        </div>
+        <button type="button" class="icon restart">${ICONS.restart}</button>
+        <button type="button" class="icon close">${ICONS.close}</button>
+      </header>
+      <div class="body"></div>
+      <p class="notice"></p>
+    </section>
+    <button type="button" class="launcher" aria-controls="liege-chat-panel" aria-expanded="false">
+      ${ICONS.chat}<span class="launcher-label"></span>
+    </button>
+  </div>`;
+
+function findHostElement() {
+  return document.querySelector('[data-liege-chat]');
+}
+
+function sessionFlag(key, value) {
+  try {
+    if (value === undefined) return window.sessionStorage.getItem(key) === '1';
+    if (value) window.sessionStorage.setItem(key, '1');
+    else window.sessionStorage.removeItem(key);
+  } catch (error) { /* storage disabled */ }
+  return false;
+}
+
+export function mount(config) {
+  if (document.getElementById('liege-chat')) return window.LiegeChat;
+  const store = new ConversationStore({
+    prefix: config.storagePrefix, ttlMinutes: config.sessionTtlMinutes,
+  });
+  store.expireIfIdle();
+
+  const host = document.createElement('div');
+  host.id = 'liege-chat';
+  const shadow = host.attachShadow({ mode: 'open' });
+  const style = document.createElement('style');
+  style.textContent = css;
+  shadow.appendChild(style);
+  const wrapper = document.createElement('div');
+  wrapper.innerHTML = TEMPLATE;
+  const root = wrapper.firstElementChild;
+  shadow.appendChild(root);
+  for (const [name, value] of Object.entries({
+    '--liege-primary': config.colors.primary,
+    '--liege-primary-dark': config.colors.primaryDark,
+    '--liege-text': config.colors.text,
+    '--liege-focus': config.colors.focus,
+  })) host.style.setProperty(name, value);
+
+  const panel = root.querySelector('.panel');
+  const body = root.querySelector('.body');
+  const launcher = root.querySelector('.launcher');
+  const closeButton = root.querySelector('.close');
+  const restartButton = root.querySelector('.restart');
+  root.querySelector('.title').textContent = config.title;
+  root.querySelector('.subtitle').textContent = config.subtitle;
+  root.querySelector('.launcher-label').textContent = config.launcherLabel;
+  root.querySelector('.notice').textContent = config.sessionTtlMinutes > 0
+    ? `Réponses automatiques. Ne communiquez pas de données sensibles. Conversation gardée ${config.sessionTtlMinutes} min dans ce navigateur.`
+    : 'Réponses automatiques. Ne communiquez pas de données sensibles.';
+  launcher.setAttribute('aria-label', config.openLabel);
+  closeButton.setAttribute('aria-label', config.closeLabel);
+  closeButton.title = config.closeLabel;
+  restartButton.setAttribute('aria-label', config.restartLabel);
+  restartButton.title = config.restartLabel;
+
+  const openKey = `${config.storagePrefix}:open`;
+  let chat = null;
+  let loading = null;
+
+  const loadChat = () => {
+    if (!loading) {
+      loading = import('./chat.js').then(({ createChat }) => {
+        chat = createChat({ container: body, config, store });
+        return chat;
+      });
+    }
+    return loading;
+  };
+
+  const api = {
+    config,
+    get isOpen() { return root.dataset.open === 'true'; },
+    async open() {
+      root.dataset.open = 'true';
+      panel.hidden = false;
+      launcher.setAttribute('aria-expanded', 'true');
+      sessionFlag(openKey, true);
+      const loaded = await loadChat();
+      loaded.focus();
+      return loaded;
+    },
+    close() {
+      root.dataset.open = 'false';
+      panel.hidden = true;
+      launcher.setAttribute('aria-expanded', 'false');
+      sessionFlag(openKey, false);
+      launcher.focus();
+    },
+    async restart() {
+      const loaded = await loadChat();
+      loaded.restart();
+    },
+  };
+
+  launcher.addEventListener('click', () => api.open());
+  closeButton.addEventListener('click', () => api.close());
+  restartButton.addEventListener('click', () => api.restart());
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') api.close();
+  });
+
+  document.body.appendChild(host);
+  window.LiegeChat = api;
+  if (config.openOnLoad || sessionFlag(openKey)) api.open();
+  return api;
+}
+
+function start() {
+  mount(resolveConfig(window.LiegeChatConfig, findHostElement()));
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start, { once: true });
+} else {
+  start();
+}
