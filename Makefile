@@ -75,7 +75,7 @@ $(MODEL): $(INSTALLED) $(TRAINING_FILES)
 train: $(MODEL)
 
 validate: $(INSTALLED)
-	$(BIN)/python -m actions.catalogue.validate
+	$(BIN)/python -m actions.city_catalogue.validate
 	$(RASA) data validate --fail-on-warnings
 
 # --- running ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock, fallback, handoff
 from actions.answers import Answer
-from actions.catalogue import get_catalogue
+from actions.city_catalogue import get_catalogue
 
 
 def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
@@ -62,11 +62,17 @@ class ActionFallbackSuggest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        if previous_bot_action(tracker) == self.name():
+        message = tracker.latest_message or {}
+        if not (message.get("text") or "").strip():
+            # An empty message is not a miss: say what to write instead.
+            dispatcher.utter_message(text=fallback.EMPTY_MESSAGE)
+            return [SlotSet("fallback_suggestions", None)]
+        second_miss = (previous_bot_action(tracker) == self.name()
+                       and tracker.get_slot("fallback_suggestions") is not None)
+        if second_miss:
             send(dispatcher, handoff.contact_answer(get_catalogue(), clock.now(),
                                                     intro=fallback.contact_intro()))
             return [SlotSet("fallback_suggestions", None)]
-        message = tracker.latest_message or {}
         picked = fallback.suggestions(message.get("intent_ranking") or [],
                                       message.get("entities") or [])
         send(dispatcher, fallback.suggestion_answer(picked, catalogue_name))

@@ -44,6 +44,8 @@ INTENT_ACTIONS: Dict[str, str] = {
 MAX_SUGGESTIONS = 3
 MIN_CONFIDENCE = 0.05
 NONE_OF_THESE = Button("Non, autre chose", "/deny")
+EMPTY_MESSAGE = ("Je n'ai pas reçu de texte. Posez-moi votre question en quelques mots, par exemple "
+                 "« horaires du service population » ou « comment renouveler ma carte d'identité ? ».")
 
 
 def suggestions(intent_ranking: Sequence[dict], entities: Sequence[dict]) -> List[dict]:

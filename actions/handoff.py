@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from actions.answers import Answer, Button
-from actions.catalogue import Catalogue
+from actions.city_catalogue import Catalogue
 from actions.moments import parse_moment
 from actions.service_answers import contact_answer as service_contact_answer
 from actions.service_answers import hours_answer

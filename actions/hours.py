@@ -157,13 +157,13 @@ def parse_week(raw: object) -> Tuple[Optional[WeekHours], List[Tuple[str, str]]]
                            "['8:30-12:30', '13:30-16:00']")]
     days: Dict[int, Tuple[Range, ...]] = {}
     for key, value in raw.items():
+        ranges, range_problems = parse_ranges(value)
+        problems.extend((str(key), message) for message in range_problems)
         try:
             weekdays = parse_weekdays(key)
         except ValueError as error:
             problems.append((str(key), str(error)))
             continue
-        ranges, range_problems = parse_ranges(value)
-        problems.extend((str(key), message) for message in range_problems)
         for weekday in weekdays:
             if weekday in days:
                 problems.append((str(key), f"{WEEKDAY_KEYS[weekday]} is given twice"))
@@ -205,7 +205,7 @@ def _day_label(days: Sequence[int]) -> str:
 
 
 def week_lines(week: WeekHours) -> List[str]:
-    """One line per group of days with the same hours: ['Lun–ven : 8h30–12h30, 13h30–16h', ...]."""
+    """One line per group of days with the same hours: ['Lun–ven : 8h30–12h30, 13h30–16h']."""
     groups: Dict[Tuple[Range, ...], List[int]] = {}
     for weekday in range(7):
         groups.setdefault(week.on(weekday), []).append(weekday)
@@ -269,8 +269,8 @@ def day_plan(entity, day: dt.date) -> DayPlan:
         if status == "closed":
             return DayPlan(day, (), known, HOLIDAY, f"jour férié : {name}")
         if status == "unconfirmed" and (usual or not known):
-            warning = (f"C'est un jour férié ({name}) : l'ouverture n'est pas confirmée, "
-                       "vérifiez avant de vous déplacer.")
+            warning = (f"Le {day.day}/{day.month:02d} est un jour férié ({name}) : "
+                       "l'ouverture n'est pas confirmée, vérifiez avant de vous déplacer.")
     admin = calendar.administration_day(day, service_id)
     if admin is not None:
         name, status = admin

@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.catalogue import CatalogueError, get_catalogue
+from actions.city_catalogue import CatalogueError, get_catalogue
 from actions.procedure_answers import CITY_WEB, answer_aspect
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from actions.answers import Answer, Button, intent_payload
-from actions.catalogue.procedures import (
+from actions.city_catalogue.procedures import (
     OtherBody, PriceVariant, Procedure, ProcedureCatalogue, content_tokens, normalise,
     situations_mentioned,
 )

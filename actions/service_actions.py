@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.answers import Answer
-from actions.catalogue import CatalogueError, get_catalogue
+from actions.city_catalogue import CatalogueError, get_catalogue
 from actions.moments import warm_up
 from actions.service_answers import answer_contact, answer_hours
 

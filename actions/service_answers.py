@@ -12,19 +12,17 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
-
 from urllib.parse import quote
 
 from actions.answers import Answer, Button, intent_payload
-from actions.catalogue.services import Entry, ServiceCatalogue, normalise, source_host
+from actions.city_catalogue.services import Entry, ServiceCatalogue, normalise, source_host
 from actions.formatting import format_date, join_fr
 from actions.hours import (AFTER_CLOSING, BEFORE_OPENING, CLOSED_DAY, CLOSURE, HOLIDAY, OPEN,
-                           UNKNOWN,
-                           WEEKDAY_ABBR, WEEKDAY_KEYS, DayPlan, Status, brussels, day_plan,
-                           format_range, format_ranges, format_time, next_opening, status_at,
-                           week_lines)
+                           UNKNOWN, WEEKDAY_ABBR, WEEKDAY_KEYS, DayPlan, Status, brussels,
+                           day_plan, format_range, format_ranges, format_time, next_opening,
+                           status_at, week_lines)
 from actions.moments import (AFTERNOON, DAY, DAYS, EVENING, INSTANT, INVALID, LUNCH, MORNING,
-                             NONE, NOW, PART, Moment, moment_from_spec, parse_moment)
+                             NIGHT, NONE, NOW, PART, Moment, moment_from_spec, parse_moment)
 
 MAP_URL = "https://www.openstreetmap.org/search?query="
 # Facts published more than this long ago come with their date and "vérifiez".
@@ -74,10 +72,11 @@ class Resolution:
         return self.service_id is not None
 
 
-# "le service des licornes", "bureau des X", "guichet X": the user names a service.
+# "le service des licornes", "le bureau de la X": the user names a service. The preposition
+# is required: "le guichet électronique", "le bureau me demande" name no service.
 _NAMED_SERVICE = re.compile(
     r"\b(?:service|services|bureau|guichet|departement|office)\s+"
-    r"(?:des |de la |de l |du |de |d )?([a-z0-9]+(?: [a-z0-9]+){0,2})")
+    r"(?:des|de la|de l|du|de|d)\s+([a-z0-9]+(?: [a-z0-9]+){0,2})")
 _STOP = frozenset("""est sont ouvert ouverte ouverts ferme fermee c ce il elle a au le la les
     de du des svp stp s pour sur et ou quand quel quelle quels quelles comment demain
     aujourd samedi dimanche lundi mardi mercredi jeudi vendredi communal communaux
@@ -102,9 +101,9 @@ def resolve_service(catalogue: ServiceCatalogue, entity_values: Sequence[str],
                     procedure_service: Optional[str] = None) -> Resolution:
     """Which service (and site) to answer about.
 
-    Order: the `service` entities of this message; a service or site named in the text; an
-    unknown service name ("le service des licornes": never fall back to the previous slot);
-    the service of a procedure named in this message; the remembered slots.
+    Order: the `service` entities of this message; a service or site named in the text; the
+    service of a procedure named in this message; an unknown service name ("le service des
+    licornes": never fall back to the previous slot); the remembered slots.
     """
     extras = extras or {}
     payload_site = extras.get("site")
@@ -123,11 +122,13 @@ def resolve_service(catalogue: ServiceCatalogue, entity_values: Sequence[str],
         if match is not None:
             return _resolved(catalogue, match.service_id, match.site_id, text, payload_site,
                              "text")
+    # A procedure named in this message ("le service des cartes d'identité") says which
+    # service handles it, before any unknown name.
+    if procedure_service and procedure_service in catalogue:
+        return Resolution(procedure_service, origin="procedure")
     phrase = _named_service_phrase(text) if text else ""
     if phrase or unknown:
         return Resolution(unknown=phrase or unknown)
-    if procedure_service and procedure_service in catalogue:
-        return Resolution(procedure_service, origin="procedure")
     if slot_value and slot_value in catalogue:
         site = next((s for s in (payload_site, site_slot) if _site_of(catalogue, s, slot_value)),
                     None)
@@ -142,23 +143,63 @@ def _site_of(catalogue: ServiceCatalogue, site_id: Optional[str], service_id: st
 
 def _resolved(catalogue: ServiceCatalogue, service_id: str, site_id: Optional[str], text: str,
               payload_site: Optional[str], origin: str) -> Resolution:
+    mentions = catalogue.mentions(text) if text else []
     if site_id is None and _site_of(catalogue, payload_site, service_id):
         site_id = payload_site
     if site_id is None:
-        site_id = next((m.site_id for _, matches in catalogue.mentions(text) for m in matches
+        site_id = next((m.site_id for _, matches in mentions for m in matches
                         if m.service_id == service_id and m.site_id), None)
-    unknown_site = "" if site_id else _other_place(catalogue, service_id, text)
+    if site_id is None and service_id == catalogue.general_contact_id:
+        # "la maison communale d'Angleur": the city in general, at a place, is that place's
+        # site (its mairie de quartier first, in file order).
+        place = next((m for _, matches in mentions for m in matches if m.site_id), None)
+        if place is not None:
+            return Resolution(place.service_id, place.site_id, origin=origin)
+    unknown_site = "" if site_id else (_other_place(catalogue, service_id, mentions)
+                                       or _unknown_place(catalogue, service_id, text, mentions))
     return Resolution(service_id, site_id, unknown_site=unknown_site, origin=origin)
 
 
-def _other_place(catalogue: ServiceCatalogue, service_id: str, text: str) -> str:
+def _other_place(catalogue: ServiceCatalogue, service_id: str, mentions) -> str:
     """'recyparc de Sclessin': Sclessin is a place of the catalogue, but has no recyparc."""
     if not catalogue.get(service_id).sites:
         return ""
-    for _, matches in catalogue.mentions(text):
+    for _, matches in mentions:
         if all(m.site_id and m.service_id != service_id for m in matches):
             return catalogue.site(matches[0].site_id).short
     return ""
+
+
+# Words that follow "la piscine de …" without naming a place.
+_NOT_A_PLACE = frozenset("""la le les l mon ma mes ton ta votre vos notre nos ce cette cet
+    mon quartier ville liege garde permanence service demain aujourd hier semaine matin soir
+    midi apres nuit lundi mardi mercredi jeudi vendredi samedi dimanche noel paques toussaint
+    ascension pentecote janvier fevrier mars avril mai juin juillet aout septembre octobre
+    novembre decembre chez""".split())
+
+
+def _unknown_place(catalogue: ServiceCatalogue, service_id: str, text: str, mentions) -> str:
+    """'la bibliothèque de Droixhe': a place the catalogue does not know for that service."""
+    if not catalogue.get(service_id).sites:
+        return ""
+    tokens = normalise(text).split()
+    for (_start, end), matches in mentions:
+        if not any(m.service_id == service_id and m.site_id is None for m in matches):
+            continue
+        following = tokens[end:end + 2]
+        if len(following) == 2 and following[0] in ("de", "d", "du", "des") \
+                and following[1].isalpha() and len(following[1]) >= 4 \
+                and following[1] not in _NOT_A_PLACE and catalogue.find(following[1]) is None:
+            return _as_written(text, following[1])
+    return ""
+
+
+def _as_written(text: str, token: str) -> str:
+    """The user's spelling of a place: 'sainte' -> 'Sainte-Walburge'."""
+    for word in re.findall(r"[^\W\d_][\w'-]*", text):
+        if normalise(word).startswith(token):
+            return word.split("'")[-1][:1].upper() + word.split("'")[-1][1:]
+    return token.capitalize()
 
 
 # --- small French helpers --------------------------------------------------------------------
@@ -167,11 +208,14 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _day_words(day: dt.date, today: dt.date) -> str:
-    """'aujourd'hui (mercredi 25 novembre)', 'demain (…)', 'samedi 28 novembre'."""
+def _day_words(day: dt.date, today: dt.date, name: str = "") -> str:
+    """'aujourd'hui (mercredi 25 novembre)', 'demain (vendredi 25 décembre, Noël)',
+    'samedi 28 novembre'."""
     full = format_date(day, today=today)
     relative = {0: "aujourd'hui", 1: "demain", -1: "hier"}.get((day - today).days)
-    return f"{relative} ({full})" if relative else full
+    if relative:
+        return f"{relative} ({full}, {name})" if name else f"{relative} ({full})"
+    return f"{full} ({name})" if name else full
 
 
 def _when_words(moment: dt.datetime, today: dt.date) -> str:
@@ -188,7 +232,8 @@ def _minutes(start: dt.datetime, end: dt.datetime) -> int:
 _WINDOW_NAMES = {MORNING: ("ce matin", "le matin"),
                  LUNCH: ("entre midi et deux", "entre midi et deux"),
                  AFTERNOON: ("cet après-midi", "l'après-midi"),
-                 EVENING: ("ce soir", "le soir")}
+                 EVENING: ("ce soir", "le soir"),
+                 NIGHT: ("cette nuit", "la nuit")}
 
 
 def _window_words(window: Tuple[dt.time, dt.time], day: dt.date, today: dt.date) -> str:
@@ -310,8 +355,8 @@ def _moment_lines(entity: Entry, moment: Moment, now: dt.datetime) -> List[str]:
         day = moment.days[0]
         plan = day_plan(entity, day)
         # A named day ("veille de Noël") unless the closure reason already names it.
-        name = f" ({moment.label})" if moment.label and plan.closed_kind != HOLIDAY else ""
-        lines.append(f"{_capital(_day_words(day, today))}{name} : "
+        name = moment.label if plan.closed_kind != HOLIDAY else ""
+        lines.append(f"{_capital(_day_words(day, today, name))} : "
                      f"{_plan_words(plan, moment.past)}.")
         if day == today and plan.ranges:
             status = status_at(entity, now)
@@ -521,10 +566,9 @@ def hours_answer(catalogue: ServiceCatalogue, service_id: str, site_id: Optional
     caveat = _source_caveat([entity], now, moment)
     if caveat:
         lines.append(caveat)
-    buttons: List[Button] = []
     if entity is service and service.sites and moment.kind == NONE:
         lines.append(f"Mêmes horaires pour : {join_fr(site.short for site in service.sites)}.")
-    return Answer("\n".join(lines), buttons, slots)
+    return Answer("\n".join(lines), slots=slots)
 
 
 def _unknown_hours_answer(catalogue: ServiceCatalogue, service: Entry, entity: Entry,

@@ -123,9 +123,9 @@ async def load(url: str, graph: FakeGraphAPI, conversations: int, messages: int,
         await conversation(session, url, graph, "bench-warmup", 3, [], [], errors, turn_timeout)
         started = time.perf_counter()
         await asyncio.gather(*(
-            conversation(session, url, graph, f"bench-{run_id}-{n}", messages, webhook_ms,
+            conversation(session, url, graph, f"bench-{os.getpid()}-{n}", messages, webhook_ms,
                          turn_ms, errors, turn_timeout)
-            for n, run_id in zip(range(conversations), itertools.repeat(os.getpid()))))
+            for n in range(conversations)))
         elapsed = time.perf_counter() - started
     return webhook_ms, turn_ms, errors, elapsed
 

@@ -18,15 +18,19 @@ Replaces rasa 3.6's built-in ``facebook`` channel (same name, same URL
   (connectors/messenger_format.py);
 - handoff to a person: a bot message ``{"custom": {"handover": {"target": "page_inbox"}}}``
   (sent by ``action_human_handoff``) passes the thread to the Page Inbox
-  (``pass_thread_control``); while another app owns the thread (``standby`` events) the bot
-  stays silent; when the thread comes back (``pass_thread_control`` to us, or taken back by us)
-  the bot answers again.
+  (``pass_thread_control``); while another app owns the thread (``standby`` events, and taps
+  on the bot's old buttons) the bot stays silent; when the thread comes back
+  (``pass_thread_control`` to us, ``take_thread_control`` by us, or a message arriving in
+  ``messaging`` again) the bot answers again.
+
+The bot's turns run on a dedicated thread with its own event loop (``TurnLoop``): rasa's NLU
+and policies hold the loop they run on, and the webhook must keep answering in milliseconds.
 
 State kept in memory, per rasa server process: the recent ``mid``s (de-duplication) and who
-owns each thread. Both are also derived from Facebook's events (a message arriving in
-``messaging`` means the bot owns the thread; in ``standby``, another app does), so a restart
-loses nothing that matters. Several rasa servers behind a load balancer would share them
-through Redis (or the tracker store); see README.
+owns each thread. Thread ownership is also derived from Facebook's events (a message arriving
+in ``messaging`` means the bot owns the thread; in ``standby``, another app does), so a restart
+loses nothing that matters. Several rasa servers behind a load balancer would share both
+through Redis (``SET mid NX EX 86400``; a hash PSID -> owner app); see README.
 
 Settings (credentials.yml section ``connectors.facebook.MessengerInput``, or environment):
 
@@ -41,6 +45,10 @@ graph-api-version    FB_GRAPH_API_VERSION     default v25.0
 inbox-app-id         FB_INBOX_APP_ID          default 263902037430900 (Page Inbox)
 app-id               FB_APP_ID                our app id (optional, to read handovers)
 ==================== ======================== ===========================================
+
+Tuning, environment only: FB_GRAPH_TIMEOUT (seconds per Graph API call, default 10),
+FB_GRAPH_RETRIES (retries on 5xx/429/timeouts, default 2), FB_MAX_CONCURRENT_TURNS (default
+16), FB_TURNS_IN_THREAD (default 1; 0 runs the turns on the server's loop).
 
 Values of the form ``${VAR}`` are expanded from the environment here, because rasa leaves
 quoted ``"${VAR}"`` values as they are. Without the three secrets the channel stays off: it
@@ -57,10 +65,11 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Deque, Dict, Iterable, List, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Deque, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput
@@ -81,7 +90,7 @@ logger = logging.getLogger(__name__)
 CHANNEL_NAME = "facebook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
-# Same wording as the domain's utter_text_only, so every channel says the same thing.
+# Messenger-only: other channels carry text only, so the domain needs no such response.
 TEXT_ONLY_NOTICE = ("Je ne sais lire que du texte pour l'instant. "
                     "Pouvez-vous écrire votre question en quelques mots ?")
 HANDOVER_METADATA = ("Demande de l'usager : parler à un agent. "
@@ -404,6 +413,18 @@ class SerialRunner:
         return True
 
 
+def _shorten_gil_switch_interval() -> None:
+    """Let the server's thread get the GIL back sooner while a turn computes (Python's default
+    is 5 ms per switch; a webhook call needs several). FB_GIL_SWITCH_INTERVAL, in seconds,
+    default 0.001; 0 keeps Python's."""
+    try:
+        wanted = float(os.environ.get("FB_GIL_SWITCH_INTERVAL", "0.001") or 0)
+    except ValueError:
+        wanted = 0.001
+    if 0 < wanted < sys.getswitchinterval():
+        sys.setswitchinterval(wanted)
+
+
 class TurnLoop:
     """A thread with its own event loop where the bot's turns run.
 
@@ -430,6 +451,7 @@ class TurnLoop:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return
+            _shorten_gil_switch_interval()
             self._started.clear()
             self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             self._thread.start()
@@ -516,6 +538,8 @@ class MessengerOutput(OutputChannel):
     async def _keep_typing(self, psid: str) -> None:
         while True:
             await asyncio.sleep(TYPING_REFRESH_SECONDS)
+            if self.handed_over or self.threads.owned_by_other(psid):
+                return
             async with self._lock:
                 await self.client.sender_action(psid, "typing_on")
 
@@ -681,6 +705,11 @@ class MessengerInput(FacebookInput):
         async def webhook(request: Request) -> HTTPResponse:
             return self.receive(request, on_new_message)
 
+        @fb_webhook.listener("after_server_start")
+        async def start_turn_loop(app: Any, loop: Any) -> None:
+            if self.turn_loop is not None and self.enabled:
+                self.turn_loop.start()
+
         @fb_webhook.listener("before_server_stop")
         async def finish_turns(app: Any, loop: Any) -> None:
             await self.shutdown()
@@ -795,6 +824,12 @@ class MessengerInput(FacebookInput):
         if not self.seen.first_time(event.dedupe_key):
             logger.info("Messenger: message %s from %s already received: redelivery ignored",
                         event.mid or event.dedupe_key, psid)
+            return
+        if event.kind == "postback" and self.threads.owned_by_other(psid):
+            # Meta sends a tap on one of the bot's old buttons to the bot even while another
+            # app owns the thread (the standby copy has no payload): stay silent.
+            logger.info("Messenger: postback from %s while app %s owns the thread: ignored",
+                        psid, self.threads.owner(psid))
             return
         # A message in `messaging` (not `standby`) means the bot owns the thread.
         self.threads.back_to_bot(psid, f"{event.kind} received in messaging")

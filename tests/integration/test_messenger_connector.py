@@ -548,9 +548,12 @@ def test_handover_to_the_page_inbox_and_back(server, graph, agent, logs):
     standby = page(text_event(sender, "Allô, il y a quelqu'un ?"),
                    messaging(sender, postback={"title": "Parler à un agent"}), key="standby")
     assert post_signed(server.url, standby)[0] == 200
+    # A tap on one of the bot's old buttons still comes to the bot, in `messaging`.
+    assert post_signed(server.url, page(postback_event(sender, "/greet")))[0] == 200
     time.sleep(0.3)
     assert agent.texts(sender) == ["/human_handoff"]
     assert len(graph.for_recipient(sender)) == before
+    assert f"postback from {sender} while app {INBOX_APP_ID} owns the thread" in logs.text
 
     # The agent marks the conversation done: the inbox passes the thread back to our app.
     back = messaging(sender, pass_thread_control={"previous_owner_app_id": INBOX_APP_ID,
@@ -601,3 +604,30 @@ def test_channel_without_secrets_answers_503(graph):
                                         "hub.challenge": "1"})
         assert http("GET", f"{running.url}?{query}")[0] == 503
         assert post_signed(running.url, page(), secret="")[0] == 503
+
+
+# --- turns on the server's loop, shutdown ------------------------------------------------------
+
+def test_turns_can_run_on_the_server_loop(graph):
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_url=graph.url,
+                             turns_in_thread=False)
+    assert channel.turn_loop is None
+    with ConnectorServer(channel, ScriptedAgent()) as running:
+        first, second = psid(), psid()
+        post_signed(running.url, page(text_event(first, "a"), text_event(first, "b"),
+                                      postback_event(second, "/greet")))
+        graph.wait_for_turn_end(first, count=2)
+        graph.wait_for_turn_end(second)
+    assert graph.messages(first) == [{"text": "Reçu : a"}, {"text": "Reçu : b"}]
+    assert len(graph.messages(second)[0]["quick_replies"]) == 4
+
+
+def test_shutdown_lets_turns_in_progress_finish(graph):
+    sender = psid()
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_url=graph.url)
+    with ConnectorServer(channel, ScriptedAgent()) as running:
+        assert post_signed(running.url, page(postback_event(sender, "/slow")))[0] == 200
+        time.sleep(0.2)
+    # The server stopped only after the slow turn was answered.
+    assert graph.messages(sender) == [{"text": "Réponse lente"}]
+    assert not channel.turn_loop.running

@@ -24,11 +24,11 @@ from connectors.facebook import TEXT_ONLY_NOTICE
 from connectors.messenger_format import truncate
 from tests.support import servers
 from tests.support.fake_graph_api import FakeGraphAPI
+from tests.integration.test_messenger_connector import post_signed as _post_signed
 from tests.integration.test_messenger_connector import (
     http,
     messaging,
     page,
-    post_signed,
     postback_event,
     text_event,
 )
@@ -56,6 +56,10 @@ def expected_quick_replies(buttons: List[Dict[str, str]]) -> List[Dict[str, str]
 
 def psid() -> str:
     return str(next(_psids))
+
+
+def post_signed(url: str, payload: Any, secret: str = SECRET, raw: bytes = None):
+    return _post_signed(url, payload, secret=secret, raw=raw)
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +292,28 @@ def test_graph_api_that_hangs_is_timed_out_and_retried(fb_server, graph):
     other = psid()
     post_signed(fb_server.webhook, page(postback_event(other, "/greet")))
     graph.wait_for_turn_end(other)
+
+
+# --- the turn thread next to the server's loop -------------------------------------------------
+
+def test_messenger_and_rest_conversations_at_the_same_time(fb_server, graph):
+    """Messenger turns run on the connector's own thread; REST ones on the server's loop. Both
+    use the same agent and tracker store at once without errors."""
+    import concurrent.futures
+
+    fb_senders = [psid() for _ in range(6)]
+    rest_senders = [f"rest-{psid()}" for _ in range(6)]
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        fb_calls = [pool.submit(post_signed, fb_server.webhook,
+                                page(postback_event(sender, "/greet"))) for sender in fb_senders]
+        rest_calls = [pool.submit(servers.rest_send, fb_server.url, sender, "/help", None, 120)
+                      for sender in rest_senders]
+        assert [call.result()[0] for call in fb_calls] == [200] * 6
+        rest_answers = [call.result() for call in rest_calls]
+    for answer in rest_answers:
+        assert answer and answer[0]["text"] == response("utter_help")["text"]
+    for sender in fb_senders:
+        graph.wait_for_turn_end(sender, timeout=120)
+        assert graph.messages(sender)[0]["text"] == response("utter_greet")["text"]
+    log = log_text(fb_server)
+    assert "database is locked" not in log and "Messenger: the bot failed" not in log

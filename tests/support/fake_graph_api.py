@@ -25,7 +25,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
 from aiohttp import web
@@ -105,8 +105,12 @@ class FakeGraphAPI:
         return self
 
     def stop(self) -> None:
-        if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        """Stop serving (idempotent)."""
+        if self._loop and self._stop and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # closed meanwhile
+                pass
         if self._thread:
             self._thread.join(10)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from actions import hours
-from actions.catalogue.calendar import legal_holiday, legal_holidays
+from actions.city_catalogue.calendar import legal_holiday, legal_holidays
 from actions.hours import (ADMIN_DAY, AFTER_CLOSING, BEFORE_OPENING, CLOSED_DAY, CLOSURE,
                            HOLIDAY, LUNCH, OPEN, UNKNOWN, day_plan, next_opening, status_at)
 from tests.unit.test_services_fixtures import at, synthetic_catalogue

@@ -160,6 +160,23 @@ def test_weekend_and_weeks():
     assert week.kind == DAYS and week.days[0] == D(2026, 11, 30) and len(week.days) == 7
 
 
+@pytest.mark.parametrize("text, first, last", [
+    ("entre Noël et Nouvel An c'est ouvert ?", D(2026, 12, 25), D(2027, 1, 1)),
+    ("entre le 24 et le 26 décembre", D(2026, 12, 24), D(2026, 12, 26)),
+    ("du 2 au 5 janvier", D(2027, 1, 2), D(2027, 1, 5)),
+    ("entre lundi et mercredi", D(2026, 11, 30), D(2026, 12, 2)),
+])
+def test_ranges_of_days(text, first, last):
+    moment = parse(text)
+    assert moment.kind == DAYS and (moment.days[0], moment.days[-1]) == (first, last)
+    assert len(moment.days) == (last - first).days + 1
+
+
+def test_regional_days_and_night():
+    assert parse("le lundi des fêtes de Wallonie").days == (D(2027, 9, 20),)
+    assert parse("la nuit").window == (dt.time(22), dt.time(23, 59))
+
+
 def test_dateparser_handles_relative_offsets():
     assert parse("dans 3 jours").days == (D(2026, 11, 28),)
     assert parse("dans deux semaines").days == (D(2026, 12, 9),)

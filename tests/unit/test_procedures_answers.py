@@ -8,7 +8,7 @@ import re
 import pytest
 
 from actions.answers import Answer
-from actions.catalogue.procedures import CONTRACT_PROCEDURE_IDS
+from actions.city_catalogue.procedures import CONTRACT_PROCEDURE_IDS
 from actions.procedure_answers import (
     ASPECTS, MAX_BUTTONS, answer_aspect, format_valid_from, format_variant, render,
 )
@@ -82,7 +82,7 @@ def test_every_pair_answers(catalogue, services, procedure_id, aspect):
 def test_every_procedure_with_the_real_services_catalogue(procedure_id):
     if not (CATALOGUE_DIR / "services.yml").exists():
         pytest.skip("services.yml not written yet")
-    from actions.catalogue import load_catalogue
+    from actions.city_catalogue import load_catalogue
 
     whole = load_catalogue(CATALOGUE_DIR)
     for aspect in ASPECTS:

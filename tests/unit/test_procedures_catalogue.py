@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from actions.catalogue.errors import CatalogueError
-from actions.catalogue.procedures import (
+from actions.city_catalogue.errors import CatalogueError
+from actions.city_catalogue.procedures import (
     CONTRACT_PROCEDURE_IDS, LABEL_MAX, SITUATION_TRIGGERS, load_procedures, situations_mentioned,
 )
 from tests.unit.test_procedures_support import (
@@ -319,10 +319,10 @@ def test_missing_or_broken_file(tmp_path):
 
 
 def test_loads_with_the_real_services_catalogue():
-    pytest.importorskip("actions.catalogue.services")
+    pytest.importorskip("actions.city_catalogue.services")
     if not (CATALOGUE_DIR / "services.yml").exists():
         pytest.skip("services.yml not written yet")
-    from actions.catalogue import load_catalogue
+    from actions.city_catalogue import load_catalogue
 
     whole = load_catalogue(CATALOGUE_DIR)
     assert sorted(whole.procedures.ids()) == sorted(CONTRACT_PROCEDURE_IDS)

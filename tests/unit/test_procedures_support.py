@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from actions.catalogue.procedures import ProcedureCatalogue, load_procedures
+from actions.city_catalogue.procedures import ProcedureCatalogue, load_procedures
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = PROJECT_ROOT / "catalogue"

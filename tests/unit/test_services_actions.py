@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
 from actions import service_actions  # noqa: E402
-from actions.catalogue.errors import CatalogueError, CatalogueProblem  # noqa: E402
+from actions.city_catalogue.errors import CatalogueError, CatalogueProblem  # noqa: E402
 from tests.unit.test_services_fixtures import synthetic_catalogue  # noqa: E402
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from actions.catalogue.services import load_services
+from actions.city_catalogue.services import load_services
 from actions.service_answers import (answer_contact, answer_hours, map_link, resolve_service,
                                      split_payload)
 from tests.unit.test_services_fixtures import at, synthetic_catalogue
@@ -49,9 +49,17 @@ def test_unknown_service_never_falls_back_to_the_slot(catalogue):
     assert resolution.unknown == "licornes"
 
 
-def test_the_word_service_alone_is_not_an_unknown_service(catalogue):
-    assert resolve_service(catalogue, [], "recyparc", "le service est ouvert ?").service_id \
-        == "recyparc"
+@pytest.mark.parametrize("text", ["le service est ouvert ?", "le guichet électronique ?",
+                                  "à quel guichet je vais ?", "le service de la ville"])
+def test_words_that_name_no_unknown_service(catalogue, text):
+    resolution = resolve_service(catalogue, [], "recyparc", text)
+    assert not resolution.unknown and resolution.service_id in ("recyparc", "hotel_de_ville")
+
+
+def test_a_procedure_beats_an_unknown_name(catalogue):
+    resolution = resolve_service(catalogue, [], None, "le service des cartes d'identité",
+                                 procedure_service="population")
+    assert resolution.service_id == "population"
 
 
 def test_site_named_in_text_or_remembered(catalogue):
@@ -79,6 +87,24 @@ def test_place_of_another_service_is_reported(catalogue):
     resolution = resolve_service(catalogue, ["recyparc"], None, "le recyparc de Bravo")
     assert (resolution.service_id, resolution.site_id, resolution.unknown_site) == \
         ("recyparc", None, "Bravo")
+
+
+def test_unknown_place_of_a_service_is_reported(catalogue):
+    resolution = resolve_service(catalogue, ["piscine"], None, "la piscine de Droixhe ?")
+    assert (resolution.service_id, resolution.unknown_site) == ("piscine", "Droixhe")
+    assert resolve_service(catalogue, ["piscine"], None, "piscine de sainte-walburge"
+                           ).unknown_site == "Sainte-walburge"
+    assert resolve_service(catalogue, ["piscine"], None, "la piscine d'Ans").unknown_site == ""
+    for text in ("la piscine de la ville", "la piscine de mon quartier", "la piscine demain"):
+        assert resolve_service(catalogue, ["piscine"], None, text).unknown_site == ""
+    answer = hours(catalogue, "la piscine de Droixhe est ouverte ?", ["piscine"])
+    assert answer.text.startswith("Je ne connais pas de lieu « Droixhe » pour : Piscines.")
+
+
+def test_the_city_at_a_place_is_that_place(catalogue):
+    resolution = resolve_service(catalogue, ["hotel_de_ville"], None,
+                                 "la maison communale de Bravo est ouverte ?")
+    assert (resolution.service_id, resolution.site_id) == ("population", "mairie_b")
 
 
 def test_payload_carries_site_and_moment():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.catalogue.errors import CatalogueError
-from actions.catalogue.services import CONTRACT_SERVICE_IDS, load_services
+from actions.city_catalogue.errors import CatalogueError
+from actions.city_catalogue.services import CONTRACT_SERVICE_IDS, load_services
 from actions.hours import format_range
 from tests.unit.test_services_fixtures import catalogue_data, write_catalogue
 
@@ -222,17 +222,39 @@ def test_bad_calendar_entries_are_refused(tmp_path):
 
 def test_every_problem_is_reported_at_once_and_nothing_is_returned(tmp_path):
     services, calendar = catalogue_data()
-    services["services"]["urbanisme"]["hours"]["week"] = {"lundy": ["9:00-8:00"]}
+    services["services"]["urbanisme"]["hours"]["week"] = {"lundy": ["9:00-8:00"],
+                                                          "mardi": ["9:00-12:00", "11:00-13:00"]}
     services["services"]["recyparc"]["email"] = "pas-une-adresse"
     services["services"]["population"]["main_site"] = "mairie_z"
     calendar["legal_holidays"]["closed"].append("licornes")
     problems = _problems(tmp_path, services, calendar)
     fields = {(p.entry, p.field) for p in problems}
-    assert {("urbanisme", "hours.week.lundy"), ("recyparc", "email"),
+    assert [p.message for p in problems if p.field == "hours.week.lundy"] == [
+        "'9:00-8:00' is inverted or empty: the start must come before the end",
+        "'lundy' is not a weekday (use lundi … dimanche)"]
+    assert {("urbanisme", "hours.week.lundy"), ("urbanisme", "hours.week.mardi"),
+            ("recyparc", "email"),
             ("population", "main_site"), ("legal_holidays", "closed")} <= fields
     text = str(CatalogueError(problems))
     assert "services.yml, entry 'recyparc', field 'email'" in text
     assert "calendar.yml, entry 'legal_holidays', field 'closed'" in text
+
+
+def test_impossible_dates_are_problems_not_crashes(tmp_path):
+    services, calendar = catalogue_data()
+    calendar["closures"][0]["from"] = "2026-02-30"
+    services["services"]["urbanisme"]["checked_on"] = "2026-13-01"
+    services["services"]["urbanisme"]["hours"]["source_date"] = "2022-02-30"
+    text = write_catalogue(tmp_path, services, calendar) / "calendar.yml"
+    # Unquoted in YAML, as city staff would type it.
+    text.write_text(text.read_text(encoding="utf-8").replace("'2026-02-30'", "2026-02-30"),
+                    encoding="utf-8")
+    with pytest.raises(CatalogueError) as error:
+        load_services(tmp_path)
+    problems = error.value.problems
+    _one(problems, "closures[1]", "from")
+    _one(problems, "urbanisme", "checked_on")
+    _one(problems, "urbanisme", "hours.source_date")
 
 
 def test_unknown_fields_and_duplicate_site_ids_are_refused(tmp_path):

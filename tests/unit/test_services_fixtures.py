@@ -14,7 +14,7 @@ from typing import Tuple
 
 import yaml
 
-from actions.catalogue.services import CONTRACT_SERVICE_IDS, ServiceCatalogue, load_services
+from actions.city_catalogue.services import CONTRACT_SERVICE_IDS, ServiceCatalogue, load_services
 from actions.clock import BRUSSELS
 
 SOURCE = "https://www.liege.be/fr/test"

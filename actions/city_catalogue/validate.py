@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from actions.catalogue import CatalogueError, default_directory, load_catalogue
+from actions.city_catalogue import CatalogueError, default_directory, load_catalogue
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple
 import holidays
 import yaml
 
-from actions.catalogue.errors import ProblemCollector
+from actions.city_catalogue.errors import ProblemCollector
 from actions.formatting import format_date
 from actions.hours import WeekHours, parse_ranges, parse_week
 
@@ -32,6 +32,33 @@ STATUSES = ("closed", "open", "unconfirmed")
 # Belgian legal holidays come from the package; its Sunday-only entries (Pâques, Pentecôte)
 # are kept: they are real holidays and name the day in answers.
 _HOLIDAY_CATEGORIES = ("public",)
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML without implicit dates: '2024-05-38' stays text, so a bad date becomes a problem
+    naming its entry instead of a crash inside the YAML library."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def read_yaml(path: Path, problems: ProblemCollector) -> Optional[dict]:
+    """The mapping in `path`, or None after recording why it cannot be read."""
+    file = str(path)
+    if not path.exists():
+        problems.add(file, None, None, "file not found")
+        return None
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader) or {}
+    except (yaml.YAMLError, ValueError) as error:
+        problems.add(file, None, None, f"not valid YAML: {error}")
+        return None
+    if not isinstance(data, dict):
+        problems.add(file, None, None, "expected a mapping at the top level")
+        return None
+    return data
 
 
 @functools.lru_cache(maxsize=16)
@@ -281,16 +308,8 @@ def load_calendar(directory: Path, known: Mapping[str, FrozenSet[str]],
     not raised: the caller raises them together with the services' problems."""
     path = Path(directory) / CALENDAR_FILE
     file = str(path)
-    if not path.exists():
-        problems.add(file, None, None, "file not found")
-        return CityCalendar.empty()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        problems.add(file, None, None, f"not valid YAML: {error}")
-        return CityCalendar.empty()
-    if not isinstance(data, dict):
-        problems.add(file, None, None, "expected a mapping at the top level")
+    data = read_yaml(path, problems)
+    if data is None:
         return CityCalendar.empty()
     for unknown in sorted(set(data) - {"legal_holidays", "administration_days", "closures",
                                        "special_hours"}):

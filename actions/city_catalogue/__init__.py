@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.catalogue.errors import CatalogueError, CatalogueProblem  # noqa: F401
+from actions.city_catalogue.errors import CatalogueError, CatalogueProblem  # noqa: F401
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR_ENV = "CITYBOT_CATALOGUE_DIR"
@@ -28,8 +28,8 @@ class Catalogue:
 
 
 def load_catalogue(directory: Path | None = None) -> Catalogue:
-    from actions.catalogue.procedures import load_procedures
-    from actions.catalogue.services import load_services
+    from actions.city_catalogue.procedures import load_procedures
+    from actions.city_catalogue.services import load_services
 
     directory = Path(directory or default_directory())
     services = load_services(directory)

@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.catalogue.errors import ProblemCollector
+from actions.city_catalogue.errors import ProblemCollector
 
 PROCEDURES_FILE = "procedures.yml"
 OTHER_BODIES_FILE = "other_bodies.yml"

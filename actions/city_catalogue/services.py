@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
 
-import yaml
-
-from actions.catalogue.calendar import CityCalendar, load_calendar
-from actions.catalogue.errors import ProblemCollector
+from actions.city_catalogue.calendar import CityCalendar, load_calendar, read_yaml
+from actions.city_catalogue.errors import ProblemCollector
 from actions.formatting import MONTHS
 from actions.hours import WeekHours, parse_week
 
@@ -505,17 +503,7 @@ def load_services(directory: Path) -> ServiceCatalogue:
     problems = ProblemCollector()
     path = directory / SERVICES_FILE
     file = str(path)
-    data: dict = {}
-    if not path.exists():
-        problems.add(file, None, None, "file not found")
-    else:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            problems.add(file, None, None, f"not valid YAML: {error}")
-        if not isinstance(data, dict):
-            problems.add(file, None, None, "expected a mapping at the top level")
-            data = {}
+    data = read_yaml(path, problems) or {}
     for unknown in sorted(set(data) - {"services", "menu", "general_contact"}):
         problems.add(file, str(unknown), None, "unknown section")
 
