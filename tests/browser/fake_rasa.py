@@ -99,6 +99,8 @@ class FakeRasa:
         self.port = self._runner.addresses[0][1]
         self._started.set()
         await self._stop.wait()
+        for sid in list(self.sio.eio.sockets):
+            await self.sio.eio.disconnect(sid)
         await self._runner.cleanup()
         tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
         for task in tasks:
@@ -115,3 +117,21 @@ class FakeRasa:
         if self._loop and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+
+
+def main() -> None:
+    """`python -m tests.browser.fake_rasa --port 5005`: the fake alone, e.g. to try the page."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = FakeRasa(port=args.port).start()
+    print(f"fake rasa socket.io server on {server.url}", flush=True)
+    signal.sigwait([signal.SIGINT, signal.SIGTERM])
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -69,8 +69,7 @@ def graph():
 
 
 @pytest.fixture(scope="module")
-def fb_server(servers_dir, graph, request):
-    action_server = None if __import__("os").environ.get("FB_DEV_ACTION_URL") else request.getfixturevalue("action_server")
+def fb_server(servers_dir, action_server, graph):
     if not servers.MODEL_PATH.exists():
         pytest.skip(f"{servers.MODEL_PATH} is missing: run `make train`")
     env = {"FB_VERIFY_TOKEN": VERIFY, "FB_APP_SECRET": SECRET, "FB_PAGE_ACCESS_TOKEN": TOKEN,
@@ -80,8 +79,7 @@ def fb_server(servers_dir, graph, request):
     creds, off = credentials_renderer.render(
         (servers.PROJECT_ROOT / "credentials.yml").read_text(), env)
     assert not any(line.startswith("Facebook Messenger") for line in off)
-    import os
-    with servers.rasa_server(servers_dir / "messenger", os.environ.get("FB_DEV_ACTION_URL") or action_server.url, credentials=creds,
+    with servers.rasa_server(servers_dir / "messenger", action_server.url, credentials=creds,
                              env=env) as server:
         server.webhook = f"{server.url}/webhooks/facebook/webhook"
         yield server
