@@ -23,7 +23,8 @@ export MODEL
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
-WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune \
+                 -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell test test-unit test-nlu test-core test-integration \
         test-deps bench bench-nlu messenger-setup clean
@@ -94,8 +95,9 @@ messenger-setup: $(INSTALLED)
 
 test: install test-deps validate test-unit $(MODEL) test-nlu test-core test-integration
 
-test-unit: $(INSTALLED)
+test-unit: $(INSTALLED) web/node_modules/.package-lock.json
 	$(BIN)/python -m pytest tests/unit -q
+	npm test --prefix web
 
 test-nlu: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu --no-plot

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.events import (ActionExecuted, EventType, FollowupAction, SessionStarted, SlotSet,
+                             UserUtteranceReverted)
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock, fallback, handoff
@@ -115,10 +116,18 @@ class ActionFallbackContact(Action):
 
 
 class ActionDefaultFallback(ActionFallbackContact):
-    """The dialogue policies are unsure what to do next: contact details rather than silence."""
+    """The dialogue policies are unsure what to do next: contact details rather than silence.
+
+    Like rasa's own default fallback, it forgets the user's message, so the next prediction
+    starts afresh instead of falling back again in a loop.
+    """
 
     def name(self) -> Text:
         return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        return await super().run(dispatcher, tracker, domain) + [UserUtteranceReverted()]
 
 
 class ActionHumanHandoff(Action):

@@ -32,6 +32,7 @@ CHANNEL_NAMES = {
     "connectors.facebook.MessengerInput": "Facebook Messenger",
     "facebook": "Facebook Messenger",
     "socketio": "Website chat widget (socket.io)",
+    "connectors.socketio.SocketIOInput": "Website chat widget (socket.io)",
     "rest": "REST",
 }
 

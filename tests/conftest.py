@@ -30,8 +30,18 @@ def action_server(servers_dir):
 
 
 @pytest.fixture(scope="session")
-def rasa_server(servers_dir, action_server):
-    with servers.rasa_server(servers_dir, action_server.url) as server:
+def web_port() -> int:
+    """The port of the widget page: its origin is the only one the test rasa server allows."""
+    return servers.free_port()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(servers_dir, action_server, web_port):
+    origins = f"http://127.0.0.1:{web_port} http://localhost:{web_port}"
+    env = {"CORS_ORIGINS": origins}
+    for secret in ("FB_VERIFY_TOKEN", "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN"):
+        env[secret] = ""  # Messenger is tested with its own server and fake Graph API
+    with servers.rasa_server(servers_dir, action_server.url, env=env) as server:
         yield server
 
 

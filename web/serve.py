@@ -112,7 +112,7 @@ def main(argv=None) -> int:
                         help="default: WEB_PORT or 8080")
     parser.add_argument("--bind", default=os.environ.get("WEB_BIND", "127.0.0.1"),
                         help="default: WEB_BIND or %(default)s")
-    parser.add_argument("--rasa-url", "--socket-url", dest="socket_url",
+    parser.add_argument("--rasa-url", "--socket-url", dest="socket_url", metavar="URL",
                         default=os.environ.get("RASA_URL", DEFAULT_SOCKET_URL),
                         help="the rasa server, as the browser reaches it (default: %(default)s)")
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIST, help="default: web/dist")

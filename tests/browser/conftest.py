@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 
@@ -65,8 +65,9 @@ def browser():
         instance.close()
 
 
-def serve_page(workdir: Path, socket_url: str, dist: Path) -> Iterator[str]:
-    port = servers.free_port()
+def serve_page(workdir: Path, socket_url: str, dist: Path,
+               port: Optional[int] = None) -> Iterator[str]:
+    port = port or servers.free_port()
     log = workdir / f"web-{port}.log"
     cmd = [sys.executable, str(WEB_DIR / "serve.py"), "--port", str(port), "--bind", "127.0.0.1",
            "--rasa-url", socket_url, "--dir", str(dist)]
@@ -76,9 +77,17 @@ def serve_page(workdir: Path, socket_url: str, dist: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def page_server(servers_dir, rasa_server, widget_dist) -> Iterator[str]:
-    """The demo page, talking to the session's real rasa server."""
-    yield from serve_page(servers_dir, rasa_server.url, widget_dist)
+def page_server(request, servers_dir, rasa_server, widget_dist) -> Iterator[str]:
+    """The demo page, talking to the session's real rasa server.
+
+    If tests/conftest.py provides a `web_port` fixture (the port whose origin the test rasa
+    server allows), the page is served there; otherwise on any free port.
+    """
+    try:
+        port = request.getfixturevalue("web_port")
+    except pytest.FixtureLookupError:
+        port = None
+    yield from serve_page(servers_dir, rasa_server.url, widget_dist, port)
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +114,9 @@ class PageProblems:
     def assert_clean(self) -> None:
         assert not self.dialogs, f"the page opened dialogs (script ran?): {self.dialogs}"
         assert not self.errors, f"uncaught errors in the page: {self.errors}"
-        csp = [line for line in self.console if "Content Security Policy" in line]
-        assert not csp, f"CSP violations: {csp}"
+        errors = [line for line in self.console if line.startswith("error:")
+                  or "Content Security Policy" in line]
+        assert not errors, f"errors in the browser console (CSP violations…): {errors}"
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ HOURS = {"text": "Le service Population est ouvert du lundi au vendredi de 8h30 
 PROCEDURE = {"text": "Pour une carte d'identité, prenez rendez-vous sur "
                      "https://eguichet.liege.be ou par e-mail à population@liege.be."}
 MARKUP = {
-    "text": "<img src=x onerror=\"window.__botXss=1\"> <b>gras</b> [lien](javascript:window.__botXss=2)"
+    "text": "<img src=x onerror=\"window.__botXss=1\"> <b>gras</b>"
+            " [lien](javascript:window.__botXss=2)"
             " javascript:window.__botXss=3 https://www.liege.be/fr",
     "quick_replies": [{"content_type": "text", "title": "<img src=x onerror=\"window.__botXss=4\">",
                        "payload": "\"><img src=x onerror=\"window.__botXss=5\">"}],

@@ -15,7 +15,7 @@ from tests.support import servers
 
 pytestmark = pytest.mark.browser
 
-TOPICS = ["Horaires d'un service", "Carte d'identité", "Déménagement", "Parler à un agent"]
+TOPICS = ["Horaires services", "Carte d'identité", "Déménagement", "Parler à un agent"]
 HOURS = re.compile(r"\b\d{1,2}h(\d{2})?\b")
 MARKUP = "<img src=x onerror=alert(1)>"
 
@@ -106,3 +106,17 @@ def test_links_in_answers_open_in_a_new_tab(widget: WidgetPage):
     assert links.first.get_attribute("target") == "_blank"
     assert set(links.first.get_attribute("rel").split()) >= {"noopener", "noreferrer"}
     assert widget.page.locator(BUTTON, has_text="Contacter la Ville").count() == 1
+
+
+def test_pages_of_other_sites_cannot_connect(page, rasa_server, servers_dir, widget_dist):
+    """Only the configured origins may talk to the socket.io channel (docs/widget.md, Origins)."""
+    from tests.browser.conftest import serve_page
+
+    credentials = next(servers_dir.glob(f"credentials-{rasa_server.port}.yml")).read_text()
+    assert "allowed_origins" in credentials, "the socket.io channel must limit its origins"
+    for url in serve_page(servers_dir, rasa_server.url, widget_dist):  # another port: origin
+        WidgetPage(page, url).goto()
+        page.click("#liege-chat .launcher")
+        error = page.locator("deep-chat .error-message-text")
+        error.wait_for(timeout=15_000)
+        assert page.locator("deep-chat .message-bubble.ai-message.text-message").count() == 0

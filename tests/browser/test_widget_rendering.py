@@ -103,7 +103,8 @@ def test_markup_from_the_bot_is_shown_as_text(widget: WidgetPage):
 def test_markup_typed_by_the_user_is_shown_as_text(widget: WidgetPage, fake_rasa: FakeRasa):
     page = widget.page
     widget.open()
-    typed = "<img src=x onerror=alert(1)> [clic](javascript:alert(2)) **gras** <script>alert(3)</script>"
+    typed = ("<img src=x onerror=alert(1)> [clic](javascript:alert(2)) **gras** "
+             "<script>alert(3)</script>")
     [echo] = widget.ask(typed)
     assert widget.user_texts()[-1] == typed
     assert echo == f"Vous avez écrit : {typed}"
@@ -116,11 +117,16 @@ def test_markup_typed_by_the_user_is_shown_as_text(widget: WidgetPage, fake_rasa
 def test_reload_keeps_the_conversation_and_the_session(widget: WidgetPage, fake_rasa: FakeRasa):
     widget.open()
     widget.ask("Quels sont les horaires du service population ?")
-    session_id, shown = widget.session_id, widget.ai_texts()
+    widget.click_button("Carte d'identité")
+    session_id, shown, typed = widget.session_id, widget.ai_texts(), widget.user_texts()
+    assert typed == ["Quels sont les horaires du service population ?", "Carte d'identité"]
     widget.page.reload()
     widget.open(expect_messages=len(shown))
     assert widget.ai_texts() == shown
+    assert widget.user_texts() == typed
+    assert widget.button_titles() == ["Horaires d'un service", "Carte d'identité"]
     assert widget.session_id == session_id
+    assert "8h30" in widget.click_button("Horaires d'un service")[0]  # restored buttons work
     widget.ask("merci")
     assert sent(fake_rasa, "merci")[0]["session_id"] == session_id
     assert len(sent(fake_rasa, "/greet")) == 1  # no second greeting after the reload
@@ -176,3 +182,27 @@ def test_config_script_points_at_the_rasa_server(page, fake_page_server, fake_ra
     assert config["socketUrl"] == fake_rasa.url
     assert json.dumps(config["metadata"], ensure_ascii=False) == \
         '{"site": "liege.be (démo)", "section": "demarches"}'
+
+
+def test_server_down_shows_a_french_message(page, tmp_path, widget_dist):
+    from tests.browser.conftest import serve_page
+    from tests.support.servers import free_port
+
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    for url in serve_page(tmp_path, nobody, widget_dist):
+        widget = WidgetPage(page, url).goto()
+        page.click("#liege-chat .launcher")
+        error = page.locator("deep-chat .error-message-text")
+        error.wait_for(timeout=15_000)
+        assert error.inner_text().startswith("Connexion au service impossible")
+        assert widget.ai_texts() == []
+
+
+def test_chat_that_cannot_load_says_so(page, fake_page_server):
+    page.route("**/chunks/chat-*.js", lambda route: route.abort())
+    WidgetPage(page, fake_page_server).goto()
+    page.click("#liege-chat .launcher")
+    message = page.locator("#liege-chat .load-error")
+    message.wait_for(timeout=10_000)
+    assert message.inner_text().startswith("La discussion n'a pas pu être chargée")
+    assert page.problems.errors == []  # reported, not an uncaught error

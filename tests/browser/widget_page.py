@@ -46,14 +46,15 @@ class WidgetPage:
         return self.page.locator(MESSAGES).count()
 
     def wait_for_ai_count(self, count: int, timeout: float = 20_000) -> None:
+        """Waits until the chat shows at least `count` bot text messages."""
         self.page.wait_for_function(
-            "([selector, count]) => {"
+            "count => {"
             "  const chat = document.querySelector('#liege-chat')?.shadowRoot"
             "    ?.querySelector('deep-chat');"
             "  const root = chat?.shadowRoot;"
             "  return !!root && root.querySelectorAll("
             "    '.message-bubble.ai-message.text-message').length >= count;"
-            "}", arg=[AI_TEXT, count], timeout=timeout)
+            "}", arg=count, timeout=timeout)
 
     def settle(self, quiet_ms: int = 400, timeout: float = 10.0) -> None:
         """Waits until no message has been added for `quiet_ms`."""

@@ -130,35 +130,41 @@ def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
     return path
 
 
-DEFAULT_CREDENTIALS = (
-    "rest:\n"
-    "socketio:\n"
-    "  user_message_evt: user_uttered\n"
-    "  bot_message_evt: bot_uttered\n"
-    "  session_persistence: true\n"
-)
+def project_credentials(env: Dict[str, str]) -> str:
+    """The project's credentials.yml as `make run` renders it for this environment."""
+    from connectors.credentials import render
+
+    rendered, _ = render((PROJECT_ROOT / "credentials.yml").read_text(), env)
+    return rendered
 
 
 @contextlib.contextmanager
-def rasa_server(workdir: Path, action_url: str, credentials: str = DEFAULT_CREDENTIALS,
+def rasa_server(workdir: Path, action_url: str, credentials: Optional[str] = None,
                 env: Optional[Dict[str, str]] = None, model: Path = MODEL_PATH,
                 tracker_db: Optional[Path] = None, port: Optional[int] = None,
                 timeout: float = 180.0) -> Iterator[RunningServer]:
-    """A rasa server with the REST channel, the HTTP API (token API_TOKEN) and SQLite tracker."""
+    """A rasa server with the HTTP API (token API_TOKEN) and an SQLite tracker store.
+
+    Its channels are the project's credentials.yml rendered for `env` (so channels whose
+    secrets are unset are off), unless `credentials` gives another file's text.
+    """
     if not model.exists():
         raise FileNotFoundError(f"{model} is missing: run `make train` first")
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     tracker_db = tracker_db or workdir / f"tracker-{port}.db"
     endpoints = write_endpoints(workdir / f"endpoints-{port}.yml", action_url, tracker_db)
+    server_env = base_env(env)
     credentials_file = workdir / f"credentials-{port}.yml"
-    credentials_file.write_text(credentials)
+    credentials_file.write_text(credentials if credentials is not None
+                                else project_credentials(server_env))
     log = workdir / f"rasa-{port}.log"
     cmd = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
            "--interface", "127.0.0.1", "--enable-api", "--auth-token", API_TOKEN,
-           "--cors", "*", "--endpoints", str(endpoints), "--credentials", str(credentials_file)]
+           "--endpoints", str(endpoints), "--credentials", str(credentials_file),
+           "--cors", *(server_env.get("CORS_ORIGINS") or "*").split()]
     health = f"http://127.0.0.1:{port}/status?token={API_TOKEN}"
-    with _process(cmd, base_env(env), log, health, timeout) as proc:
+    with _process(cmd, server_env, log, health, timeout) as proc:
         yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
 
 

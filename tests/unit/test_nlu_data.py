@@ -183,3 +183,12 @@ def test_chitchat_retrieval_intents_have_examples_and_responses(training):
         assert count >= MIN_RETRIEVAL_EXAMPLES, f"{key}: {count} examples"
         assert f"utter_{key}" in training.responses, f"utter_{key} has no response"
     assert not set(counts) & {f"chitchat/{i}" for i in CONTRACT_INTENTS}
+
+
+def test_held_out_covers_every_chitchat_retrieval_intent(training, held_out):
+    def keys(data):
+        return {m.get("intent_response_key") for m in data.intent_examples
+                if m.get("intent") == "chitchat"}
+
+    missing = keys(training) - keys(held_out)
+    assert not missing, f"retrieval intents without held-out examples: {sorted(missing)}"

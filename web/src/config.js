@@ -6,7 +6,7 @@ export const DEFAULTS = Object.freeze({
   socketPath: '/socket.io',
   transports: ['websocket', 'polling'],
   title: 'Ville de Liège',
-  subtitle: 'Assistant en ligne · réponses automatiques',
+  subtitle: 'Assistant en ligne',
   placeholder: 'Posez votre question…',
   launcherLabel: 'Une question ?',
   openLabel: 'Ouvrir la discussion avec l\'assistant de la Ville de Liège',

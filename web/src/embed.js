@@ -99,8 +99,17 @@ export function mount(config) {
   const loadChat = () => {
     if (!loading) {
       loading = import('./chat.js').then(({ createChat }) => {
+        body.textContent = '';
         chat = createChat({ container: body, config, store });
         return chat;
+      }).catch((error) => {
+        loading = null; // the next opening tries again
+        const message = document.createElement('p');
+        message.className = 'load-error';
+        message.textContent = 'La discussion n\'a pas pu être chargée. Vérifiez votre connexion '
+          + 'puis rouvrez-la.';
+        body.replaceChildren(message);
+        throw error;
       });
     }
     return loading;
@@ -131,16 +140,17 @@ export function mount(config) {
     },
   };
 
-  launcher.addEventListener('click', () => api.open());
+  const report = (error) => console.error('liege-chat:', error);
+  launcher.addEventListener('click', () => api.open().catch(report));
   closeButton.addEventListener('click', () => api.close());
-  restartButton.addEventListener('click', () => api.restart());
+  restartButton.addEventListener('click', () => api.restart().catch(report));
   panel.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') api.close();
   });
 
   document.body.appendChild(host);
   window.LiegeChat = api;
-  if (config.openOnLoad || sessionFlag(openKey)) api.open();
+  if (config.openOnLoad || sessionFlag(openKey)) api.open().catch(report);
   return api;
 }
 
