@@ -10,12 +10,8 @@ from rasa_sdk.events import (ActionExecuted, EventType, FollowupAction, SessionS
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock, fallback, handoff
-from actions.answers import Answer
+from actions.dispatch import latest_text, send
 from actions.city_catalogue import get_catalogue
-
-
-def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
-    dispatcher.utter_message(text=answer.text, buttons=answer.button_dicts())
 
 
 def catalogue_name(entity: str, value: str) -> Optional[str]:
@@ -64,7 +60,7 @@ class ActionFallbackSuggest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         message = tracker.latest_message or {}
-        if not (message.get("text") or "").strip():
+        if not latest_text(tracker).strip():
             # An empty message is not a miss: say what to write instead.
             dispatcher.utter_message(text=fallback.EMPTY_MESSAGE)
             return [SlotSet("fallback_suggestions", None)]

@@ -10,20 +10,14 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.dispatch import entity_values, latest_text, send
 from actions.city_catalogue import CatalogueError, get_catalogue
 from actions.procedure_answers import CITY_WEB, answer_aspect
 
 logger = logging.getLogger(__name__)
-
-
-def entity_values(tracker: Tracker, entity: str) -> List[str]:
-    """Values of `entity` in the latest user message, in order."""
-    entities = (tracker.latest_message or {}).get("entities") or []
-    return [str(item["value"]) for item in entities
-            if item.get("entity") == entity and item.get("value")]
 
 
 class ActionAskProcedure(Action):
@@ -49,11 +43,10 @@ class ActionAskProcedure(Action):
             self.aspect, catalogue.procedures, catalogue.services,
             entity_values=entity_values(tracker, "procedure"),
             slot_value=tracker.get_slot("procedure"),
-            text=(tracker.latest_message or {}).get("text") or "",
+            text=latest_text(tracker),
             service_value=services[0] if services else None,
         )
-        dispatcher.utter_message(text=answer.text, buttons=answer.button_dicts())
-        return [SlotSet(name, value) for name, value in answer.slots.items()]
+        return send(dispatcher, answer)
 
 
 class ActionAskPrice(ActionAskProcedure):

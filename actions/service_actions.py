@@ -16,11 +16,12 @@ import os
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.answers import Answer
+from actions.dispatch import entity_values, latest_text, send
 from actions.city_catalogue import CatalogueError, get_catalogue
 from actions.moments import warm_up
 from actions.service_answers import answer_contact, answer_hours
@@ -37,16 +38,10 @@ def _catalogue():
     return get_catalogue()
 
 
-def _entity_values(tracker: Tracker, entity: str) -> List[str]:
-    entities = (tracker.latest_message or {}).get("entities") or []
-    return [str(item["value"]) for item in entities
-            if item.get("entity") == entity and item.get("value")]
-
-
 def _procedure_service(catalogue: Any, tracker: Tracker) -> Optional[str]:
     """The handling service of a procedure named in this message ("mon passeport samedi")."""
     procedures = getattr(catalogue, "procedures", None)
-    for value in _entity_values(tracker, "procedure"):
+    for value in entity_values(tracker, "procedure"):
         procedure = procedures.get(value) if procedures is not None else None
         if procedure is not None:
             return getattr(procedure, "service", None)
@@ -72,15 +67,14 @@ class _ServiceAction(Action):
             return []
         answer: Answer = self.answer(
             catalogue.services,
-            _entity_values(tracker, "service"),
+            entity_values(tracker, "service"),
             tracker.get_slot("service"),
             tracker.get_slot("site"),
-            (tracker.latest_message or {}).get("text") or "",
+            latest_text(tracker),
             clock.now(),
             _procedure_service(catalogue, tracker),
         )
-        dispatcher.utter_message(text=answer.text, buttons=answer.button_dicts())
-        return [SlotSet(name, value) for name, value in answer.slots.items()]
+        return send(dispatcher, answer)
 
 
 class ActionAskHours(_ServiceAction):

@@ -94,7 +94,7 @@ def test_project_credentials_file_with_facebook_secrets():
 
 def test_cli_writes_the_file_and_prints_one_line(tmp_path):
     out = tmp_path / "run" / "credentials.yml"
-    env = {"PATH": "/usr/bin:/bin"}
+    env = {"PATH": "/usr/bin:/bin", "CORS_ORIGINS": "http://localhost:8080"}
     result = subprocess.run([sys.executable, "-m", "connectors.credentials", "credentials.yml",
                              str(out)], cwd=PROJECT_ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
