@@ -683,6 +683,8 @@ def contact_answer(catalogue: ServiceCatalogue, service_id: str, site_id: Option
     buttons: List[Button] = []
     if entity is service and service.sites:
         main = catalogue.entity(service_id, service.main_site) if service.main_site else service
+        if main is not service:
+            lines.append(f"{service.name} – lieu principal :")
         lines += _contact_lines(catalogue, main, now)
         others = [site for site in service.sites if site.id != service.main_site]
         lines.append(f"Autres lieux : {join_fr(site.short for site in others)}. "

@@ -87,7 +87,7 @@ def test_setup_without_a_graph_api_exits_1_quickly(graph):
 def test_run_credentials_line_when_facebook_is_off(tmp_path):
     out = tmp_path / "credentials.yml"
     result = run(["connectors.credentials", "credentials.yml", str(out)],
-                 {"PATH": "/usr/bin:/bin"})
+                 {"PATH": "/usr/bin:/bin", "CORS_ORIGINS": "http://localhost:8080"})
     assert result.returncode == 0
     assert result.stdout == ("Facebook Messenger: off (set FB_VERIFY_TOKEN, FB_APP_SECRET, "
                              "FB_PAGE_ACCESS_TOKEN to turn it on)\n")

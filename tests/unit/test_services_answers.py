@@ -287,7 +287,8 @@ def test_contact_follows_the_remembered_service_and_site(catalogue):
 
 def test_contact_of_a_service_with_sites_gives_the_main_one(catalogue):
     answer = contact(catalogue, "c'est où la population ?", ["population"])
-    assert answer.text.startswith("Mairie de quartier d'Alpha")
+    heading, main = answer.text.splitlines()[:2]
+    assert heading.endswith("– lieu principal :") and main == "Mairie de quartier d'Alpha"
     assert "Autres lieux : Bravo et Charlie." in answer.text
     assert [b.title for b in answer.buttons] == ["Bravo", "Charlie"]
 
