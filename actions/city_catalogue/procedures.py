@@ -22,20 +22,11 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from actions.city_catalogue.contract import CONTRACT_PROCEDURE_IDS
 from actions.city_catalogue.errors import ProblemCollector
 
 PROCEDURES_FILE = "procedures.yml"
 OTHER_BODIES_FILE = "other_bodies.yml"
-
-# The canonical ids of ../shared/CONTRACT.md: each must have an entry.
-CONTRACT_PROCEDURE_IDS: Tuple[str, ...] = (
-    "carte_identite", "kids_id", "passeport", "permis_conduire", "acte_naissance",
-    "acte_mariage", "acte_deces", "casier_judiciaire", "changement_adresse",
-    "composition_menage", "certificat_residence", "mariage", "cohabitation_legale",
-    "nationalite", "declaration_naissance", "declaration_deces", "reconnaissance_enfant",
-    "legalisation", "carte_riverain", "permis_urbanisme", "titre_sejour", "encombrants",
-    "don_organes",
-)
 
 # Special situations an entry may describe, and the words that reveal them in a message
 # (normalised: lower case, no accents). Multi-word triggers match as a phrase.

@@ -20,18 +20,13 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
 
+from actions.city_catalogue.contract import CONTRACT_SERVICE_IDS
 from actions.city_catalogue.calendar import CityCalendar, load_calendar, read_yaml
 from actions.city_catalogue.errors import ProblemCollector
 from actions.formatting import MONTHS
 from actions.hours import WeekHours, parse_week
 
 SERVICES_FILE = "services.yml"
-
-# The canonical service ids of ../shared/CONTRACT.md: every one needs an entry, no other.
-CONTRACT_SERVICE_IDS = (
-    "population", "etat_civil", "etrangers", "urbanisme", "mobilite", "proprete", "taxes",
-    "recyparc", "bibliotheque", "piscine", "cpas", "police", "objets_trouves", "hotel_de_ville",
-)
 
 APPOINTMENT_POLICIES = ("unknown", "walk_in", "appointment", "both")
 
