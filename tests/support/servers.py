@@ -118,16 +118,7 @@ def action_server(workdir: Path, env: Optional[Dict[str, str]] = None,
         yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
 
 
-def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
-    path.write_text(
-        "action_endpoint:\n"
-        f"  url: \"{action_url}/webhook\"\n"
-        "tracker_store:\n"
-        "  type: SQL\n"
-        "  dialect: sqlite\n"
-        f"  db: \"{tracker_db}\"\n"
-    )
-    return path
+PROJECT_ENDPOINTS = PROJECT_ROOT / "endpoints.yml"
 
 
 def project_credentials(env: Dict[str, str]) -> str:
@@ -153,15 +144,16 @@ def rasa_server(workdir: Path, action_url: str, credentials: Optional[str] = Non
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     tracker_db = tracker_db or workdir / f"tracker-{port}.db"
-    endpoints = write_endpoints(workdir / f"endpoints-{port}.yml", action_url, tracker_db)
-    server_env = base_env(env)
+    # The project's endpoints.yml, as `make run` uses it, filled through its variables.
+    server_env = base_env({"ACTION_ENDPOINT_URL": f"{action_url}/webhook",
+                           "TRACKER_DB": str(tracker_db), **(env or {})})
     credentials_file = workdir / f"credentials-{port}.yml"
     credentials_file.write_text(credentials if credentials is not None
                                 else project_credentials(server_env))
     log = workdir / f"rasa-{port}.log"
     cmd = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
            "--interface", "127.0.0.1", "--enable-api", "--auth-token", API_TOKEN,
-           "--endpoints", str(endpoints), "--credentials", str(credentials_file),
+           "--endpoints", str(PROJECT_ENDPOINTS), "--credentials", str(credentials_file),
            "--cors", *(server_env.get("CORS_ORIGINS") or "*").split()]
     health = f"http://127.0.0.1:{port}/status?token={API_TOKEN}"
     with _process(cmd, server_env, log, health, timeout) as proc:
