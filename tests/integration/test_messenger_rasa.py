@@ -10,6 +10,7 @@ utter_help) reached through button payloads.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import time
@@ -18,6 +19,7 @@ from typing import Any, Dict, List
 
 import pytest
 import yaml
+from rasa.core.nlg.interpolator import interpolate
 
 from connectors import credentials as credentials_renderer
 from connectors.facebook import TEXT_ONLY_NOTICE
@@ -45,8 +47,9 @@ _psids = itertools.count(9_000_001)
 
 
 def response(name: str) -> Dict[str, Any]:
+    """A domain response as rasa sends it ({{ }} in payloads become { })."""
     [variant] = DOMAIN["responses"][name]
-    return variant
+    return interpolate(copy.deepcopy(variant), {})
 
 
 def expected_quick_replies(buttons: List[Dict[str, str]]) -> List[Dict[str, str]]:
