@@ -34,6 +34,7 @@ CHANNEL_NAMES = {
     "socketio": "Website chat widget (socket.io)",
     "connectors.socketio.SocketIOInput": "Website chat widget (socket.io)",
     "rest": "REST",
+    "connectors.rest.RestInput": "REST",
 }
 
 

@@ -10,6 +10,8 @@ Replaces rasa 3.6's built-in ``facebook`` channel (same name, same URL
   the bot; stickers, images, audio, video, files and locations get a French "text only" answer;
   echoes, deliveries, reads and reactions are ignored; ``standby`` events are accepted;
 - a message redelivered by Facebook (same ``mid``) is handled once;
+- texts and payloads are bounded before the NLU, with a French notice when a text is cut, and
+  bodies over ``MAX_REQUEST_BYTES`` are refused (connectors/inbound.py);
 - the webhook answers 200 as soon as the events are queued; turns run in the background, one
   at a time per citizen (in order) and concurrently across citizens;
 - replies go through a non-blocking Graph API client (connectors/graph_api.py) with timeouts,
@@ -84,6 +86,7 @@ from connectors.graph_api import (
     GraphAPIClient,
     normalize_version,
 )
+from connectors.inbound import bounded_handler, limit_request_size
 
 logger = logging.getLogger(__name__)
 
@@ -692,6 +695,8 @@ class MessengerInput(FacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("fb_webhook", __name__)
+        limit_request_size(fb_webhook)
+        on_new_message = bounded_handler(on_new_message)
 
         @fb_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -769,7 +774,7 @@ class MessengerInput(FacebookInput):
             return response.text("invalid signature", status=403)
         try:
             payload = json.loads(body)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             logger.warning("Messenger webhook call refused (400): body is not valid JSON (%s)",
                            error)
             return response.text("invalid JSON", status=400)

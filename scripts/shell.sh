@@ -22,4 +22,7 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null;
   sleep 0.5
 done
 echo "Action server up on port $ACTION_PORT (log: .run/actions-shell.log). Type /stop to quit."
-"$BIN/rasa" shell --model "$MODEL" --endpoints endpoints.yml "$@"
+# `rasa run` with the shell's channel is what `rasa shell` does, with the project's checks and
+# message bounds (connectors/rest.py, CommandLineInput).
+"$BIN/rasa" run --connector connectors.rest.CommandLineInput --model "$MODEL" \
+  --endpoints endpoints.yml "$@"

@@ -22,9 +22,10 @@ import yaml
 from rasa.core.nlg.interpolator import interpolate
 
 from connectors import credentials as credentials_renderer
-from connectors.facebook import TEXT_ONLY_NOTICE
+from connectors.facebook import TEXT_ONLY_NOTICE, signature_for
+from connectors.message_bounds import MAX_MESSAGE_CHARS
 from connectors.messenger_format import truncate
-from tests.support import servers
+from tests.support import hostile, servers
 from tests.support.fake_graph_api import FakeGraphAPI
 from tests.integration.test_messenger_connector import post_signed as _post_signed
 from tests.integration.test_messenger_connector import (
@@ -318,3 +319,52 @@ def test_messenger_and_rest_conversations_at_the_same_time(fb_server, graph):
         assert graph.messages(sender)[0]["text"] == response("utter_greet")["text"]
     log = log_text(fb_server)
     assert "database is locked" not in log and "Messenger: the bot failed" not in log
+
+
+# --- hostile inputs ----------------------------------------------------------------------------
+
+MESSENGER_LONG_TEXTS = [h for h in hostile.HOSTILE_TEXTS
+                        if h.metadata is None and len(h.text.encode()) < 900_000]
+
+
+@pytest.mark.parametrize("item", MESSENGER_LONG_TEXTS, ids=lambda x: x.name)
+def test_hostile_texts_are_answered_and_the_server_keeps_serving(fb_server, graph, item):
+    before = hostile.rss_mb(fb_server.process.pid)
+    sender = psid()
+    status, _, _ = post_signed(fb_server.webhook, page(text_event(sender, item.text)))
+    assert status == 200
+    graph.wait_for_turn_end(sender, timeout=60)
+    texts = [m.get("text", "") for m in graph.messages(sender)]
+    assert texts, f"no answer to {item.name}"
+    if len(item.text) > MAX_MESSAGE_CHARS:
+        assert texts[0].startswith("Votre message est très long")
+    [stored] = user_events(fb_server, sender)
+    assert len(stored["text"]) <= MAX_MESSAGE_CHARS
+    other = psid()
+    post_signed(fb_server.webhook, page(postback_event(other, "/greet", "Démarrer")))
+    graph.wait_for_turn_end(other)
+    assert graph.messages(other)[0]["text"] == response("utter_greet")["text"]
+    assert hostile.rss_mb(fb_server.process.pid) - before < 400
+
+
+@pytest.mark.parametrize("item", hostile.HOSTILE_BODIES, ids=lambda x: x.name)
+def test_hostile_signed_bodies_get_a_4xx_and_the_server_keeps_serving(fb_server, graph, item):
+    status, _, _ = hostile.post(fb_server.webhook, item.raw,
+                                {"X-Hub-Signature-256": signature_for(SECRET, item.raw)})
+    if len(item.raw) > 1024 * 1024:
+        assert status in (413, 0)  # over MAX_REQUEST_BYTES (0: closed while sending)
+    elif item.name in ("lone surrogates", "message is an object", "a JSON list"):
+        assert status == 200  # valid JSON but not a page's events: acknowledged, ignored
+    else:
+        assert status == 400
+    assert fb_server.process.poll() is None
+    sender = psid()
+    post_signed(fb_server.webhook, page(postback_event(sender, "/greet", "Démarrer")))
+    graph.wait_for_turn_end(sender)
+    assert graph.messages(sender)
+
+
+def test_a_huge_unsigned_body_is_refused_before_it_is_read(fb_server):
+    status, _, _ = hostile.post(fb_server.webhook, b"x" * (10 * hostile.MB))
+    assert status in (413, 0)
+    assert fb_server.process.poll() is None

@@ -79,7 +79,7 @@ def test_project_credentials_file_without_facebook_secrets():
     text, messages = credentials.render(source, {})
     assert FB_OFF_LINE in messages
     kept = yaml.safe_load(text)
-    assert "connectors.facebook.MessengerInput" not in kept and "rest" in kept
+    assert "connectors.facebook.MessengerInput" not in kept and "connectors.rest.RestInput" in kept
 
 
 def test_project_credentials_file_with_facebook_secrets():
@@ -100,7 +100,7 @@ def test_cli_writes_the_file_and_prints_one_line(tmp_path):
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [FB_OFF_LINE]
-    assert "rest" in yaml.safe_load(out.read_text())
+    assert "connectors.rest.RestInput" in yaml.safe_load(out.read_text())
 
 
 def test_cli_usage_and_unreadable_file(tmp_path):

@@ -1,4 +1,5 @@
-"""Checks of the NLU training data (data/nlu) and the held-out set (tests/nlu/test_nlu.yml).
+"""Checks of the NLU training data (data/nlu) and the held-out sets (tests/nlu/test_nlu.yml,
+and tests/nlu/test_nlu_long.yml of long messages).
 
 No model needed: the files are read with Rasa's own training-data loader (rasa.shared), so the
 examples are seen exactly as `rasa train` sees them (entity annotations stripped from the text).
@@ -22,6 +23,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_DIR = ROOT / "data" / "nlu"
 HELD_OUT = ROOT / "tests" / "nlu" / "test_nlu.yml"
+# Long messages (bench/bench_message_length.py: the length limit must not change answers).
+LONG_HELD_OUT = ROOT / "tests" / "nlu" / "test_nlu_long.yml"
 
 SMALL_TALK_INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "human_handoff",
@@ -75,6 +78,11 @@ def held_out() -> TrainingData:
     return load_data(str(HELD_OUT), language="fr")
 
 
+@pytest.fixture(scope="module")
+def long_held_out() -> TrainingData:
+    return load_data(str(LONG_HELD_OUT), language="fr")
+
+
 def _by_intent(data: TrainingData) -> Dict[str, Set[str]]:
     texts: Dict[str, Set[str]] = collections.defaultdict(set)
     for message in data.intent_examples:
@@ -94,14 +102,18 @@ def test_held_out_file_is_not_under_the_training_directory():
     assert TRAINING_DIR not in HELD_OUT.parents
 
 
-def test_no_held_out_example_appears_in_training(training, held_out):
+@pytest.mark.parametrize("name", ["held_out", "long_held_out"])
+def test_no_held_out_example_appears_in_training(training, name, request):
+    held_out = request.getfixturevalue(name)
     train_texts = {normalise(m.get("text")) for m in training.intent_examples}
     leaked = [m.get("text") for m in held_out.intent_examples
               if normalise(m.get("text")) in train_texts]
     assert not leaked, f"held-out examples also in data/nlu: {leaked}"
 
 
-def test_no_held_out_example_is_a_trivial_variant_of_a_training_example(training, held_out):
+@pytest.mark.parametrize("name", ["held_out", "long_held_out"])
+def test_no_held_out_example_is_a_trivial_variant_of_a_training_example(training, name, request):
+    held_out = request.getfixturevalue(name)
     train_texts = sorted({normalise(m.get("text")) for m in training.intent_examples})
     near: List[str] = []
     for message in held_out.intent_examples:
@@ -142,7 +154,7 @@ def test_every_contract_intent_is_present(name, request):
     assert not missing, f"{name}: intents without examples: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("name", ["training", "held_out"])
+@pytest.mark.parametrize("name", ["training", "held_out", "long_held_out"])
 def test_entities_are_contract_entities_with_canonical_values(name, request):
     data = request.getfixturevalue(name)
     wrong = []

@@ -75,7 +75,9 @@ export function createChat({ container, config, store }) {
   chat.setAttribute('aria-label', config.title);
   chat.textInput = {
     placeholder: { text: config.placeholder },
-    characterLimit: 500,
+    // The rasa server reads at most MAX_MESSAGE_CHARS (2,000) characters of a message
+    // (connectors/message_bounds.py); the box stops at the same length.
+    characterLimit: 2000,
     styles: { container: { borderRadius: '8px', border: '1px solid #c7c7c7', boxShadow: 'none' } },
   };
   chat.submitButtonStyles = {
