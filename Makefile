@@ -18,6 +18,9 @@ export RASA_PORT ?= 5005
 export WEB_PORT ?= 8080
 export TRACKER_DB ?= tracker.db
 export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+# `make run` restarts a server that dies, at most RESTART_LIMIT times per RESTART_WINDOW seconds.
+export RESTART_LIMIT ?= 5
+export RESTART_WINDOW ?= 600
 export MODEL
 # Quieter TensorFlow start-up logs.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -27,7 +30,7 @@ WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist 
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu messenger-setup clean
+        test-deps bench bench-nlu bench-length bench-hostile messenger-setup clean
 
 help:
 	@echo "make run      start the assistant: action server, rasa server, widget page (set-up included)"
@@ -36,7 +39,8 @@ help:
 	@echo "make train    train the model into $(MODEL) if the data or config changed"
 	@echo "make validate check the catalogue and the training data"
 	@echo "make shell    chat in the terminal (rasa shell) with the action server"
-	@echo "make bench    print the benchmark figures (NLU latency, actions, widget, Messenger)"
+	@echo "make bench    print the benchmark figures (NLU latency, actions, widget, Messenger,"
+	@echo "              message length, hostile inputs)"
 	@echo "make messenger-setup  configure the Facebook page (Get Started, greeting, menu)"
 
 # --- set-up -------------------------------------------------------------------------------
@@ -115,7 +119,15 @@ test-integration: $(MODEL) $(WEB_BUILT) test-deps
 bench-nlu: $(MODEL)
 	$(BIN)/python bench/bench_nlu.py --model $(MODEL) --nlu tests/nlu/test_nlu.yml
 
-bench: bench-nlu
+# NLU cost and quality against message length: how MAX_MESSAGE_CHARS was chosen.
+bench-length: $(MODEL)
+	$(BIN)/python bench/bench_message_length.py --model $(MODEL)
+
+# Hostile inputs up to 10 MB on REST, socket.io and Messenger against the real servers.
+bench-hostile: $(MODEL)
+	$(BIN)/python bench/bench_hostile.py
+
+bench: bench-nlu bench-length bench-hostile
 	$(BIN)/python bench/bench_service_actions.py
 	$(BIN)/python bench/bench_messenger_webhook.py
 	$(BIN)/python bench/bench_widget.py
