@@ -62,8 +62,9 @@ async def cost(agent: Agent) -> None:
                   f"{peak_rss_mb() - before:>10.0f}")
 
 
-def entity_pairs(parsed: Dict) -> set:
-    return {(e["entity"], str(e.get("value"))) for e in parsed.get("entities", [])
+def entity_pairs(entities: List[Dict]) -> set:
+    """The catalogue entities (procedure, service) as (entity, value) pairs."""
+    return {(e["entity"], str(e.get("value"))) for e in entities or []
             if e["entity"] in ("procedure", "service")}
 
 
@@ -74,6 +75,7 @@ async def quality(agent: Agent, held_out: Path) -> None:
           f"{lengths[0]}-{lengths[-1]} characters, median {statistics.median(lengths):.0f})")
     print(f"{'limit (chars, tokens)':<24}{'cut':>6}{'intent acc':>12}{'entities ok':>13}"
           f"{'changed vs whole':>18}")
+    expected = [entity_pairs(example.get("entities")) for example in examples]
     whole: List[Tuple[str, set]] = []
     for limit in LIMITS:
         correct = entities_ok = cut = changed = 0
@@ -85,11 +87,9 @@ async def quality(agent: Agent, held_out: Path) -> None:
                 text = bounded.text
             parsed = await agent.parse_message(text)
             intent = parsed["intent"]["name"]
-            found = entity_pairs(parsed)
-            expected = {(e["entity"], str(e.get("value"))) for e in example.get("entities", [])
-                        if e["entity"] in ("procedure", "service")}
+            found = entity_pairs(parsed.get("entities"))
             correct += intent == example.get("intent")
-            entities_ok += expected <= found
+            entities_ok += expected[index] <= found
             if limit is None:
                 whole.append((intent, found))
             else:

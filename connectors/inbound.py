@@ -10,13 +10,12 @@ before the answer. ``limit_request_size`` bounds the HTTP bodies the rasa server
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Awaitable, Callable, Optional, Tuple
 
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
 
-from connectors.message_bounds import bound_slash_payload, bound_text
+from connectors.message_bounds import bound_slash_payload, bound_text, int_setting
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +27,8 @@ DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def max_request_bytes() -> int:
-    try:
-        value = int(os.environ.get("MAX_REQUEST_BYTES", "") or DEFAULT_MAX_REQUEST_BYTES)
-    except ValueError:
-        return DEFAULT_MAX_REQUEST_BYTES
-    return max(value, 64 * 1024)
+    # Never above Sanic's own default: the setting only ever lowers the limit.
+    return int_setting("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 64 * 1024, 100_000_000)
 
 
 def bounded_message(message: UserMessage) -> Tuple[UserMessage, Optional[str]]:

@@ -30,7 +30,9 @@ from typing import Any, Optional
 # -- limits (environment overrides for ops; defaults from the measurement) ----------------------
 
 
-def _int_setting(name: str, default: int, low: int, high: int) -> int:
+def int_setting(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting from the environment, kept within [low, high]; the default when
+    unset or not a number."""
     try:
         value = int(os.environ.get(name, "") or default)
     except ValueError:
@@ -38,8 +40,8 @@ def _int_setting(name: str, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-MAX_MESSAGE_CHARS = _int_setting("MAX_MESSAGE_CHARS", 2000, 100, 20_000)
-MAX_MESSAGE_TOKENS = _int_setting("MAX_MESSAGE_TOKENS", 500, 20, 4_000)
+MAX_MESSAGE_CHARS = int_setting("MAX_MESSAGE_CHARS", 2000, 100, 20_000)
+MAX_MESSAGE_TOKENS = int_setting("MAX_MESSAGE_TOKENS", 500, 20, 4_000)
 # A word boundary is looked for in the last fifth of the kept part; a longer "word" is cut.
 WORD_BOUNDARY_SLACK = 0.2
 
