@@ -1,7 +1,8 @@
 """Thin rasa_sdk actions for procedure questions: ask_procedure and the aspect intents.
 
 Each reads the tracker (entities of the latest message, the `procedure` and `service` slots,
-the text), calls `actions.procedure_answers.answer_aspect` and sends what it returns.
+the text), calls `actions.combined_answers.answer_procedure_turn` (the FAQ entry of a precise
+question, or every aspect the message asks) and sends what it returns.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import clock
 from actions.dispatch import entity_values, latest_text, send
 from actions.city_catalogue import CatalogueError, get_catalogue
-from actions.procedure_answers import CITY_WEB, answer_aspect
+from actions.combined_answers import answer_procedure_turn
+from actions.procedure_answers import CITY_WEB
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +42,13 @@ class ActionAskProcedure(Action):
                      f"Vous trouverez les démarches sur {CITY_WEB}.")
             return []
         services = entity_values(tracker, "service")
-        answer = answer_aspect(
-            self.aspect, catalogue.procedures, catalogue.services,
+        answer = answer_procedure_turn(
+            self.aspect, catalogue,
             entity_values=entity_values(tracker, "procedure"),
             slot_value=tracker.get_slot("procedure"),
             text=latest_text(tracker),
             service_value=services[0] if services else None,
+            now=clock.now(),
         )
         return send(dispatcher, answer)
 

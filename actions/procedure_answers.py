@@ -71,6 +71,9 @@ SERVICE_AUPRES = {
     "hotel_de_ville": "de l'administration communale",
 }
 
+# "la Ville", "la commune", "l'administration": names the city in general, not a service.
+GENERAL_SERVICE = "hotel_de_ville"
+
 # Suggested when the citizen names no procedure at all.
 POPULAR = ("carte_identite", "passeport", "changement_adresse", "composition_menage",
            "permis_conduire")
@@ -82,6 +85,8 @@ _DOCUMENT_MENTION = re.compile(
     r"((?:[\s'’]+(?:de|d|du|des|pour|la|le|l|en|à|a|au))*)[\s'’]+([^\W\d_]{4,})",
     re.IGNORECASE,
 )
+# "permis de chasse", "carte d'abonnement": a document word followed by what kind it is.
+_NAMED_KIND = re.compile(r"^\S+[\s'’]+(?:de|d|du|des|pour|en|à|a)\b", re.IGNORECASE)
 _NOT_A_QUALIFIER = frozenset(normalise(word) for word in """
     elle elles ils est sont coûte coute coûtent combien faut quoi comment quand svp stp merci
     aussi encore faire obtenir avoir besoin peut peux vous nous mien mienne tien sienne
@@ -139,6 +144,11 @@ def resolve_procedure(catalogue: ProcedureCatalogue, entity_values: Sequence[str
     if entity_values and normalise(entity_values[0]) not in normalise(unknown):
         unknown = entity_values[0]  # the NLU's wording, unless the text's is fuller
     words = content_tokens(unknown)
+    if current and len(words) > 1 and words[0] in content_tokens(
+            f"{current.name} {current.label}") and not _NAMED_KIND.match(unknown):
+        # "le vieux permis rose" while the conversation is about the driving licence: an
+        # adjective on the current procedure's own kind ("permis de chasse" names another).
+        return Resolution(procedure=current)
     if len(words) == 1:
         # A bare generic word ("le permis", "la carte"): the current procedure if it fits,
         # else a choice between the procedures it may mean.
@@ -151,6 +161,8 @@ def resolve_procedure(catalogue: ProcedureCatalogue, entity_values: Sequence[str
             unknown = ""  # a stray word tagged by the NLU ("par internet"), not a procedure
     if unknown:
         return Resolution(unknown=unknown, candidates=tuple(catalogue.closest(unknown, 3)))
+    if current and service_value == GENERAL_SERVICE:
+        service_value = None  # "la commune": the conversation's procedure still holds
     if service_value:
         handled = catalogue.by_service(service_value)
         if current and current in handled:
@@ -485,3 +497,94 @@ def _procedure_buttons(aspect: str, procedures: Iterable[Procedure]) -> List[But
     intent = ASPECTS[aspect][0]
     return [Button(procedure.label, intent_payload(intent, procedure=procedure.id))
             for procedure in list(procedures)[:MAX_BUTTONS]]
+
+
+# --------------------------------------------------------------------------------------------
+# Precise questions: an FAQ entry, or an honest "not known" with who knows
+
+
+# Words of a plain "how do I get it" question: what is left once they (and the procedure's own
+# words) are removed is the precise point the citizen asks about.
+_HOW_TO = frozenset(normalise(word) for word in """
+    comment faire fait fais obtenir avoir demander demande renouveler renouvellement refaire
+    nouveau nouvelle nouvel procédure procedure démarche démarches demarche quoi quel quelle
+    quels quelles besoin faut veux voudrais voudrait voulons souhaite souhaiterais dois doit
+    devons peux peut pouvons bonjour bjr bonsoir svp stp merci madame monsieur liège liege ville
+    commune là ici où ou est-ce est ce qu que qui c ca ça se s y en il elle on nous vous je j
+    me mon ma mes sa son ses leur leurs pour par sur avec dans chez quand cela ceci tout tous
+    aller venir passer prendre faire fais fait oui non ok alors donc aussi encore déjà deja
+    plus moins bien bon bonne être etre suis es sommes êtes sont ai as avons avez ont
+    svp aide aider savoir dire expliquer info infos information informations comme
+""".split())
+# Words that only name an aspect ("combien ça coûte", "faut-il un rdv"): a question made of
+# them and of the procedure's name is a generic aspect question, answered from the catalogue.
+_ASPECT_WORDS = frozenset(normalise(word) for word in """
+    combien cb coûte coute coutent coût cout prix tarif tarifs payant payante payer paye gratuit
+    gratuite frais euro euros cher montant temps délai delai long longtemps jour jours semaine
+    semaines mois prêt prete prête rapide vite rendez vous rdv réserver reserver prendre papier
+    papiers document documents pièce pièces apporter amener fournir photo ligne internet online
+    guichet horaire horaires ouvert ouverte fermé ferme fermée adresse téléphone telephone numéro
+    numero possible faire
+""".split())
+PRECISE_MIN_WORDS = 2  # below, an ask_procedure message is a plain "how do I…"
+FAQ_MIN_WORDS = 1  # below, no FAQ lookup: the message only names aspects
+
+
+def precise_words(text: str, names: Iterable[str]) -> Tuple[str, ...]:
+    """The words of the message beyond the names given, "how do I" and aspect words."""
+    if not text or text.startswith("/"):
+        return ()
+    own = set(content_tokens(" ".join(names)))
+    return tuple(word for word in content_tokens(text)
+                 if word not in own and word not in _HOW_TO and word not in _ASPECT_WORDS
+                 and len(word) > 2 and not word.isdigit())
+
+
+def precise_point(text: str, procedure: Procedure) -> Tuple[str, ...]:
+    """The words of the message beyond 'how do I get <procedure>' (empty: a plain how-to)."""
+    return precise_words(text, (procedure.id.replace("_", " "), procedure.name, procedure.label,
+                                *procedure.synonyms))
+
+
+def described_situation(text: str, procedure: Procedure) -> bool:
+    """The message names a situation the catalogue describes for it (loss, theft, PIN…)."""
+    return bool(set(situations_mentioned(text)) & set(procedure.situations))
+
+
+def faq_candidates(catalogue: Any, procedure: Optional[Procedure],
+                   service_id: Optional[str] = None) -> List[Any]:
+    """The FAQ entries a question may be answered from: its procedure's, then its service's."""
+    faq = getattr(catalogue, "faq", None)
+    if faq is None:
+        return []
+    entries = list(faq.for_procedure(procedure.id)) if procedure else []
+    for service in dict.fromkeys([procedure.service if procedure else None, service_id]):
+        if service:
+            entries += faq.for_service(service)
+    return entries
+
+
+def render_faq(entry: Any, procedure: Optional[Procedure], services: Any) -> Answer:
+    """A precise question answered from its FAQ entry, with the page it comes from."""
+    heading = f"{title(procedure)} – {entry.question}" \
+        if procedure and entry.owner == procedure.id else entry.question
+    text = _lines(heading, entry.answer, f"Source : {entry.source}")
+    if procedure is None:
+        return Answer(text=text, slots={"service": entry.owner}, buttons=[
+            Button("Horaires", intent_payload("ask_hours", service=entry.owner)),
+            Button(WHERE_TITLE, intent_payload("ask_contact", service=entry.owner))])
+    return Answer(text=text, buttons=aspect_buttons(procedure, answered="procedure"),
+                  slots={"procedure": procedure.id, "service": procedure.service})
+
+
+def render_precise_unknown(procedure: Procedure, services: Any) -> Answer:
+    """A precise point the catalogue does not hold: say so, then the summary and who knows."""
+    contact = service_contact(services, procedure.service)
+    text = _lines(
+        f"{title(procedure)} : je n'ai pas d'information vérifiée sur ce point précis.",
+        procedure.summary,
+        f"La page de la démarche : {details_link(procedure, contact)}",
+        contact.sentence("Pour une réponse sûre, adressez-vous"),
+    )
+    return Answer(text=text, buttons=aspect_buttons(procedure, answered="procedure"),
+                  slots={"procedure": procedure.id, "service": procedure.service})

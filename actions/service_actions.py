@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.answers import Answer
+from actions.combined_answers import combine, extra_procedure_answers, service_faq_answer
 from actions.dispatch import entity_values, latest_text, send
 from actions.city_catalogue import CatalogueError, get_catalogue
 from actions.moments import warm_up
@@ -48,6 +49,15 @@ def _procedure_service(catalogue: Any, tracker: Tracker) -> Optional[str]:
     return None
 
 
+def _precise_service_answer(catalogue: Any, tracker: Tracker) -> Optional[Answer]:
+    """A precise question about the service named (or remembered), from its FAQ entries."""
+    if getattr(catalogue, "faq", None) is None:
+        return None
+    services = entity_values(tracker, "service")
+    service = services[0] if services else tracker.get_slot("service")
+    return service_faq_answer(catalogue, service, latest_text(tracker))
+
+
 class _ServiceAction(Action):
     """Shared run(): resolve, answer, send, remember the service (and site)."""
 
@@ -65,6 +75,9 @@ class _ServiceAction(Action):
             logger.exception("catalogue invalid: cannot answer %s", self.name())
             dispatcher.utter_message(text=SORRY)
             return []
+        precise = _precise_service_answer(catalogue, tracker)
+        if precise is not None:
+            return send(dispatcher, precise)
         answer: Answer = self.answer(
             catalogue.services,
             entity_values(tracker, "service"),
@@ -74,7 +87,11 @@ class _ServiceAction(Action):
             clock.now(),
             _procedure_service(catalogue, tracker),
         )
-        return send(dispatcher, answer)
+        # "c'est ouvert samedi et combien coûte la kids id ?": the procedure part too.
+        extra = extra_procedure_answers(self.action_name.replace("action_", "", 1), catalogue,
+                                        entity_values(tracker, "procedure"),
+                                        tracker.get_slot("procedure"), latest_text(tracker))
+        return send(dispatcher, combine([answer, *extra]))
 
 
 class ActionAskHours(_ServiceAction):

@@ -15,7 +15,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 1
     print(f"Catalogue {directory}: valid ({len(catalogue.services.ids())} services, "
-          f"{len(catalogue.procedures.ids())} procedures).")
+          f"{len(catalogue.procedures.ids())} procedures, {len(catalogue.faq)} FAQ entries).")
     return 0
 
 

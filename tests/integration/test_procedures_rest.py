@@ -98,3 +98,52 @@ def test_every_aspect_button_answers(rest_chat, sender_id):
         reply = rest_chat(sender_id, payload)
         assert text_of(reply).strip(), title
         assert "Composition de ménage" in text_of(reply), title
+
+
+# --- issue 10: real phrasings ------------------------------------------------------------------
+
+
+def test_two_questions_in_one_message_are_both_answered_in_order(rest_chat, sender_id):
+    text = text_of(rest_chat(sender_id, "bjr combien coute un passeport et faut il prendre rdv ?"))
+    price, appointment = text.find("Passeport – prix"), text.find("Passeport – rendez-vous")
+    assert 0 <= price < appointment, text
+
+
+def test_procedure_question_and_opening_hours_in_one_message(rest_chat, sender_id):
+    text = text_of(rest_chat(
+        sender_id, "quels papiers pour la kids id ? et c'est ouvert le samedi ?"))
+    assert text.find("Kids-ID – à prévoir") < text.lower().find("samedi"), text
+
+
+def test_precise_question_is_answered_from_its_faq_entry_with_its_source(rest_chat, sender_id):
+    text = text_of(rest_chat(
+        sender_id, "je suis etudiant en kot a liege, je dois me domicilier la bas ?"))
+    assert "Source : http" in text, text
+    assert "kot" in text.lower()
+
+
+def test_precise_point_the_faq_lacks_is_said_unknown_with_who_knows(rest_chat, sender_id):
+    text = text_of(rest_chat(
+        sender_id, "est-ce que je peux faire ma carte d'identité dans une autre commune "
+                   "que la mienne ?"))
+    assert "pas d'information vérifiée sur ce point précis" in text, text
+    assert "service Population" in text
+
+
+def test_bare_permis_asks_which_with_buttons(rest_chat, sender_id):
+    answer = rest_chat(sender_id, "je dois refaire mon permis")
+    assert {"Permis de conduire", "Permis d'urbanisme"} <= set(buttons_of(answer))
+
+
+def test_district_town_hall_is_the_population_site(rest_chat, sender_id):
+    text = text_of(rest_chat(sender_id, "la mairie de Jupille est ouverte le samedi ?"))
+    assert "Jupille" in text and "administration communale" not in text.lower(), text
+
+
+def test_follow_up_after_an_unknown_price_uses_the_procedure_service(rest_chat, sender_id):
+    first = text_of(rest_chat(sender_id, "combien coûte un permis de conduire ?"))
+    assert "ne connais pas le prix" in first
+    hours = text_of(rest_chat(sender_id, "et c'est ouvert quand ?"))
+    assert "Population" in hours and "quel service" not in hours, hours
+    where = text_of(rest_chat(sender_id, "c'est où ?"))
+    assert "Population" in where or "Potiérue" in where, where

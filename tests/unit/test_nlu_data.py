@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Set
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -25,6 +26,14 @@ TRAINING_DIR = ROOT / "data" / "nlu"
 HELD_OUT = ROOT / "tests" / "nlu" / "test_nlu.yml"
 # Long messages (bench/bench_message_length.py: the length limit must not change answers).
 LONG_HELD_OUT = ROOT / "tests" / "nlu" / "test_nlu_long.yml"
+# Real-style phrasings (situations, two questions, district town halls, SMS), and what its
+# two-question messages ask; precise questions for the FAQ retrieval.
+REAL_HELD_OUT = ROOT / "tests" / "nlu" / "test_nlu_real.yml"
+TWO_QUESTIONS = ROOT / "tests" / "nlu" / "two_questions.yml"
+FAQ_QUESTIONS = ROOT / "tests" / "nlu" / "faq_questions.yml"
+ASPECTS = {"procedure", "price", "documents", "delay", "appointment", "online", "hours",
+           "contact"}
+MIN_HELD_OUT_MESSAGES = 400
 
 SMALL_TALK_INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "human_handoff",
@@ -83,6 +92,15 @@ def long_held_out() -> TrainingData:
     return load_data(str(LONG_HELD_OUT), language="fr")
 
 
+@pytest.fixture(scope="module")
+def real_held_out() -> TrainingData:
+    return load_data(str(REAL_HELD_OUT), language="fr")
+
+
+def _yaml_list(path: Path, key: str) -> list:
+    return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(key) or [])
+
+
 def _by_intent(data: TrainingData) -> Dict[str, Set[str]]:
     texts: Dict[str, Set[str]] = collections.defaultdict(set)
     for message in data.intent_examples:
@@ -102,7 +120,7 @@ def test_held_out_file_is_not_under_the_training_directory():
     assert TRAINING_DIR not in HELD_OUT.parents
 
 
-@pytest.mark.parametrize("name", ["held_out", "long_held_out"])
+@pytest.mark.parametrize("name", ["held_out", "long_held_out", "real_held_out"])
 def test_no_held_out_example_appears_in_training(training, name, request):
     held_out = request.getfixturevalue(name)
     train_texts = {normalise(m.get("text")) for m in training.intent_examples}
@@ -111,7 +129,7 @@ def test_no_held_out_example_appears_in_training(training, name, request):
     assert not leaked, f"held-out examples also in data/nlu: {leaked}"
 
 
-@pytest.mark.parametrize("name", ["held_out", "long_held_out"])
+@pytest.mark.parametrize("name", ["held_out", "long_held_out", "real_held_out"])
 def test_no_held_out_example_is_a_trivial_variant_of_a_training_example(training, name, request):
     held_out = request.getfixturevalue(name)
     train_texts = sorted({normalise(m.get("text")) for m in training.intent_examples})
@@ -154,7 +172,7 @@ def test_every_contract_intent_is_present(name, request):
     assert not missing, f"{name}: intents without examples: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("name", ["training", "held_out", "long_held_out"])
+@pytest.mark.parametrize("name", ["training", "held_out", "long_held_out", "real_held_out"])
 def test_entities_are_contract_entities_with_canonical_values(name, request):
     data = request.getfixturevalue(name)
     wrong = []
@@ -204,3 +222,34 @@ def test_held_out_covers_every_chitchat_retrieval_intent(training, held_out):
 
     missing = keys(training) - keys(held_out)
     assert not missing, f"retrieval intents without held-out examples: {sorted(missing)}"
+
+
+def test_held_out_sets_are_large_enough(held_out, long_held_out, real_held_out):
+    total = sum(len(data.intent_examples) for data in (held_out, long_held_out, real_held_out))
+    assert total >= MIN_HELD_OUT_MESSAGES
+
+
+def test_two_question_messages_are_held_out_messages_with_known_aspects(real_held_out):
+    texts = {message.get("text"): message.get("intent")
+             for message in real_held_out.intent_examples}
+    messages = _yaml_list(TWO_QUESTIONS, "messages")
+    assert len(messages) >= 40
+    for message in messages:
+        assert message["text"] in texts, message["text"]
+        assert len(message["aspects"]) >= 2 and set(message["aspects"]) <= ASPECTS, message
+
+
+def test_faq_questions_name_existing_entries_and_are_not_catalogue_wordings():
+    from actions.city_catalogue import load_catalogue
+
+    faq = load_catalogue().faq
+    wordings = {normalise(text) for entry in faq for text in entry.texts()}
+    questions = _yaml_list(FAQ_QUESTIONS, "questions")
+    assert sum(1 for q in questions if q.get("faq")) >= 100
+    assert sum(1 for q in questions if not q.get("faq")) >= 30
+    for question in questions:
+        assert normalise(question["text"]) not in wordings, question["text"]
+        if question.get("faq"):
+            entry = faq.get(question["faq"])
+            assert entry is not None, question
+            assert entry.owner in (question.get("procedure"), question.get("service")), question
