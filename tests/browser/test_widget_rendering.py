@@ -122,6 +122,7 @@ def test_reload_keeps_the_conversation_and_the_session(widget: WidgetPage, fake_
     assert typed == ["Quels sont les horaires du service population ?", "Carte d'identité"]
     widget.page.reload()
     widget.open(expect_messages=len(shown))
+    widget.settle()  # the restored history renders in steps; read it once it is still
     assert widget.ai_texts() == shown
     assert widget.user_texts() == typed
     assert widget.button_titles() == ["Horaires d'un service", "Carte d'identité"]

@@ -57,8 +57,21 @@ export function createChat({ container, config, store }) {
   let rasa = null;
   let connectionErrorShown = false;
 
+  // A kept history may still be loading into the chat when the socket is ready (slow page):
+  // the stored history, not only what is shown, says whether the conversation is new.
+  const hasStoredHistory = () => {
+    if (!store.persistent) return false;
+    try {
+      const raw = window.localStorage.getItem(store.historyKey);
+      return !!raw && raw !== '[]' && raw !== '{}';
+    } catch (error) {
+      return false;
+    }
+  };
   const greetIfNew = () => {
-    if (config.greeting && chat.getMessages().length === 0) rasa.send(config.greeting);
+    if (config.greeting && chat.getMessages().length === 0 && !hasStoredHistory()) {
+      rasa.send(config.greeting);
+    }
   };
 
   const sendButton = (button) => {
