@@ -37,8 +37,8 @@ def faq_index(catalogue: Any) -> FaqIndex:
                     owner_words=owner_words(catalogue))
 
 
-def find_faq(catalogue: Any, procedure: Any, service_value: Optional[str], text: str,
-             method: Optional[str] = None) -> Optional[Match]:
+def find_faq(catalogue: Any, procedure: Any, service_value: Optional[str],
+             text: str) -> Optional[Match]:
     """The FAQ entry that answers `text` about `procedure` (or the named service), if any.
 
     Only a message with a precise point is looked up: one made of the procedure's name and
@@ -47,9 +47,8 @@ def find_faq(catalogue: Any, procedure: Any, service_value: Optional[str], text:
     point = precise_point(text, procedure) if procedure is not None else ()
     if not candidates or (procedure is not None and len(point) < FAQ_MIN_WORDS):
         return None
-    index = faq_index(catalogue) if method is None else FaqIndex(
-        list(catalogue.faq), method=method, owner_words=owner_words(catalogue))
-    match = index.answer(text, candidates, owner=procedure.id if procedure else service_value)
+    owner = procedure.id if procedure else service_value
+    match = faq_index(catalogue).answer(text, candidates, owner=owner)
     if match and procedure is not None and not shares_point(match.entry, point, text):
         return None  # the likeness came from generic words, not from the precise point
     return match

@@ -33,7 +33,7 @@ import statistics
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -154,7 +154,7 @@ def two_question_scores(messages, examples, parsed) -> Dict[str, Any]:
             "two_question_misses": misses, "extra_answer_examples": extra[:40]}
 
 
-def faq_scores(questions, parsed, catalogue, method: Optional[str] = None) -> Dict[str, Any]:
+def faq_scores(questions, parsed, catalogue) -> Dict[str, Any]:
     with_entry = right = wrong = without_entry = wrongly_given = 0
     misses = []
     for question in questions:
@@ -170,7 +170,7 @@ def faq_scores(questions, parsed, catalogue, method: Optional[str] = None) -> Di
                                            question["procedure"], text,
                                            services[0] if services else None)
             match = find_faq(catalogue, resolution.procedure,
-                             services[0] if services else None, text, method)
+                             services[0] if services else None, text)
         else:  # a question about a service: its FAQ entries (ask_hours/ask_contact side)
             match = find_service_faq(catalogue, services[0] if services else
                                      question.get("service"), text)
