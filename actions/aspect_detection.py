@@ -13,6 +13,7 @@ import re
 from typing import Dict, List, Optional, Pattern, Tuple
 
 from actions.city_catalogue.procedures import normalise
+from actions.question_focus import question_sentences
 
 # intent -> aspect it asks (the catalogue aspects, and a service's hours or contact)
 INTENT_ASPECT: Dict[str, str] = {
@@ -80,9 +81,8 @@ _PATTERNS: Dict[str, Pattern[str]] = {aspect: re.compile(cue, re.VERBOSE)
 _VALIDITY = re.compile(r"\bvalab|\bvalidite")
 
 # "combien ça coûte et faut-il un rdv ?": questions are split at these joints; a second aspect
-# counts only when its cue sits in another part than the first aspect's. When the message has
-# question marks, only its questions count (the story around them asks nothing).
-_SENTENCE = re.compile(r"[^.!?\n]*[.!?\n]+|[^.!?\n]+$")
+# counts only when its cue sits in another part than the first aspect's. Only the message's
+# questions count (actions.question_focus: the story around them asks nothing).
 _JOINTS = re.compile(r"[?!.;\n]+|,|\bet\b|\bpuis\b|\bensuite\b|\baussi\b|\bainsi\s+que\b",
                      re.IGNORECASE)
 
@@ -102,9 +102,7 @@ def cues_found(text: str) -> List[Tuple[int, str]]:
 
 
 def _parts(text: str) -> List[str]:
-    sentences = [s for s in _SENTENCE.findall(text or "") if s.strip()]
-    questions = [s for s in sentences if "?" in s]
-    return [part for sentence in (questions or sentences)
+    return [part for sentence in question_sentences(text)
             for part in _JOINTS.split(sentence) if part and part.strip()]
 
 

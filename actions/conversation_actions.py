@@ -127,7 +127,8 @@ class ActionDefaultFallback(ActionFallbackContact):
 
 
 class ActionHumanHandoff(Action):
-    """Hands the conversation to a person: the Page Inbox on Messenger, contact details elsewhere."""
+    """Hands the conversation to a person: the Page Inbox on Messenger, contact details elsewhere
+    (on X, with a word that a person of the city may answer in the DM conversation)."""
 
     def name(self) -> Text:
         return "action_human_handoff"
@@ -138,6 +139,8 @@ class ActionHumanHandoff(Action):
         if tracker.get_latest_input_channel() == "facebook":
             send(dispatcher, handoff.inbox_answer(catalogue, now))
             dispatcher.utter_message(json_message=handoff.HANDOVER_PAYLOAD)
+        elif tracker.get_latest_input_channel() == "x":
+            send(dispatcher, handoff.x_answer(catalogue, now))
         else:
             send(dispatcher, handoff.contact_answer(
                 catalogue, now, intro="Je vous donne les coordonnées de l'administration "

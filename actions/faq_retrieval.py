@@ -27,6 +27,7 @@ from typing import (AbstractSet, Any, Callable, Dict, FrozenSet, List, Mapping, 
 
 from actions.city_catalogue.faq import FaqEntry
 from actions.city_catalogue.procedures import normalise
+from actions.question_focus import question_part
 
 DEFAULT_METHOD = "tfidf"
 # Chosen by measurement (bench/bench_faq.py) on the dev half of tests/nlu/faq_questions.yml:
@@ -212,7 +213,12 @@ class FaqIndex:
         """Best score per entry id (among `allowed` entries when given). `owner`: the
         procedure the message is about, whose name words are left out of the query."""
         allowed_ids = None if allowed is None else {entry.id for entry in allowed}
-        prepared = self._prepare(query, self.owner_words.get(owner or "", frozenset()))
+        ignore = self.owner_words.get(owner or "", frozenset())
+        # A long message is compared whole and by its question alone (the story around the
+        # question dilutes the likeness to a short wording): the better of the two counts.
+        focus = question_part(query)
+        prepared = [self._prepare(text, ignore) for text in
+                    ([query, focus] if focus != query else [query])]
         scorer = self._scorers[self.method]
         best: Dict[str, Tuple[FaqEntry, float]] = {}
         for index, (entry, text) in enumerate(self._texts):
@@ -220,7 +226,7 @@ class FaqIndex:
                 continue
             if exclude_text is not None and text == exclude_text:
                 continue
-            score = scorer(prepared, index)
+            score = max(scorer(one, index) for one in prepared)
             if entry.id not in best or score > best[entry.id][1]:
                 best[entry.id] = (entry, score)
         return best

@@ -44,3 +44,12 @@ def inbox_answer(catalogue: Catalogue, now: dt.datetime) -> Answer:
         office_hours_text(catalogue, now),
     ])
     return Answer(text)
+
+
+def x_answer(catalogue: Catalogue, now: dt.datetime) -> Answer:
+    """X: who to contact, and that a person of the city may answer in this DM conversation
+    (the X channel then leaves the conversation to them: connectors/x.py)."""
+    return contact_answer(catalogue, now, intro=(
+        "Une personne de la Ville de Liège peut vous répondre ici, par message privé, pendant "
+        "les heures de bureau. Pour parler à un agent dès maintenant, voici les coordonnées de "
+        "l'administration communale :"))

@@ -35,7 +35,29 @@ CHANNEL_NAMES = {
     "connectors.socketio.SocketIOInput": "Website chat widget (socket.io)",
     "rest": "REST",
     "connectors.rest.RestInput": "REST",
+    "connectors.x.XInput": "X (Twitter) Direct Messages",
 }
+
+
+def expand_env(value: Any) -> Optional[str]:
+    """``value`` with ``${VAR}`` replaced from the environment; None when a variable is unset
+    or empty (or when the value itself is empty). The channels call it on their credentials,
+    because rasa leaves quoted ``"${VAR}"`` values as they are."""
+    if value is None:
+        return None
+    text = str(value)
+    if [name for name in ENV_REF.findall(text) if not os.environ.get(name)]:
+        return None
+    text = ENV_REF.sub(lambda m: os.environ[m.group(1)], text).strip()
+    return text or None
+
+
+def setting(credentials: Dict[str, Any], key: str, env: str,
+            default: Optional[str]) -> Optional[str]:
+    """A channel setting: its credentials.yml value (expanded), else the environment variable
+    ``env``, else ``default``."""
+    value = expand_env(credentials.get(key)) if credentials.get(key) not in (None, "") else None
+    return value or os.environ.get(env) or default
 
 
 def channel_label(key: str) -> str:

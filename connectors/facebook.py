@@ -27,6 +27,10 @@ Replaces rasa 3.6's built-in ``facebook`` channel (same name, same URL
 
 The bot's turns run on a dedicated thread with its own event loop (``TurnLoop``): rasa's NLU
 and policies hold the loop they run on, and the webhook must keep answering in milliseconds.
+Once-only ids, the per-citizen turn runner, the turn loop and the webhook's routes and shutdown
+are shared with the X channel (connectors/once_only.py, connectors/turns.py,
+connectors/webhook_channel.py), and so is the HTTP client under the Graph API client
+(connectors/http_client.py).
 
 State kept in memory, per rasa server process: the recent ``mid``s (de-duplication) and who
 owns each thread. Thread ownership is also derived from Facebook's events (a message arriving
@@ -60,18 +64,15 @@ says so in one log line and its webhook answers 503.
 from __future__ import annotations
 
 import asyncio
-import collections
 import hashlib
 import hmac
 import json
 import logging
 import os
-import re
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Deque, Dict, Iterable, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput
@@ -80,13 +81,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import messenger_format as fmt
+from connectors.credentials import expand_env  # noqa: F401 (fb.expand_env in tests)
 from connectors.graph_api import (
     DEFAULT_GRAPH_API_URL,
     PAGE_INBOX_APP_ID,
     GraphAPIClient,
     normalize_version,
 )
-from connectors.inbound import bounded_handler, limit_request_size
+from connectors.once_only import RecentIds
+from connectors.turns import SerialRunner, TurnLoop
+from connectors.webhook_channel import WebhookChannel, read_settings
 
 logger = logging.getLogger(__name__)
 
@@ -108,30 +112,7 @@ OPTIONAL_SETTINGS = {
     "app-id": ("FB_APP_ID", ""),
 }
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
 TYPING_REFRESH_SECONDS = 15.0  # Messenger drops the indicator after about 20 s
-
-
-# --- settings --------------------------------------------------------------------------------
-
-def expand_env(value: Any) -> Optional[str]:
-    """``value`` with ``${VAR}`` replaced from the environment; None when a variable is unset
-    or empty (or when the value itself is empty)."""
-    if value is None:
-        return None
-    text = str(value)
-    missing = [name for name in _ENV_REF.findall(text) if not os.environ.get(name)]
-    if missing:
-        return None
-    text = _ENV_REF.sub(lambda m: os.environ[m.group(1)], text).strip()
-    return text or None
-
-
-def _setting(credentials: Dict[str, Any], key: str, env: str,
-             default: Optional[str]) -> Optional[str]:
-    value = expand_env(credentials.get(key)) if credentials.get(key) not in (None, "") else None
-    return value or os.environ.get(env) or default
 
 
 # --- signatures ------------------------------------------------------------------------------
@@ -309,37 +290,6 @@ def parse_webhook(payload: Any) -> List[MessengerEvent]:
 
 # --- in-memory state -------------------------------------------------------------------------
 
-class RecentIds:
-    """The ids seen in the last ``ttl`` seconds (at most ``max_size``): de-duplication."""
-
-    def __init__(self, max_size: int = 50_000, ttl: float = 24 * 3600.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_size, self.ttl, self.clock = max_size, ttl, clock
-        self._seen: "collections.OrderedDict[str, float]" = collections.OrderedDict()
-
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            key, seen_at = next(iter(self._seen.items()))
-            if now - seen_at <= self.ttl and len(self._seen) <= self.max_size:
-                break
-            self._seen.popitem(last=False)
-
-    def first_time(self, key: Optional[str]) -> bool:
-        """True the first time ``key`` is seen (and remembers it); always True for None."""
-        if key is None:
-            return True
-        now = self.clock()
-        self._expire(now)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        self._expire(now)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-
 class ThreadOwners:
     """Which threads another app (the Page Inbox) owns; the bot owns all the others."""
 
@@ -367,137 +317,6 @@ class ThreadOwners:
         if changed:
             logger.info("Messenger: thread of %s back to the bot (%s): the bot answers again",
                         psid, reason)
-
-
-class SerialRunner:
-    """Runs jobs one at a time per key (a citizen's turns in order), concurrently across keys,
-    with at most ``max_concurrent`` jobs running at once."""
-
-    def __init__(self, max_concurrent: int = 16) -> None:
-        self._queues: Dict[str, Deque[Callable[[], Awaitable[None]]]] = {}
-        self._workers: Dict[str, asyncio.Task] = {}
-        self._semaphore: Optional[asyncio.Semaphore] = None
-        self.max_concurrent = max_concurrent
-
-    def submit(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
-        self._queues.setdefault(key, collections.deque()).append(job)
-        if key not in self._workers:
-            self._workers[key] = asyncio.get_running_loop().create_task(self._work(key))
-
-    async def _work(self, key: str) -> None:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.max_concurrent)
-        queue = self._queues[key]
-        try:
-            while queue:
-                job = queue.popleft()
-                async with self._semaphore:
-                    try:
-                        await job()
-                    except Exception:  # a job never takes the worker down
-                        logger.exception("Messenger: a turn for %s failed", key)
-        finally:
-            self._workers.pop(key, None)
-            if not queue:
-                self._queues.pop(key, None)
-
-    @property
-    def pending(self) -> int:
-        return sum(len(q) for q in self._queues.values()) + len(self._workers)
-
-    async def drain(self, timeout: float) -> bool:
-        """Wait for the running and queued jobs; False when ``timeout`` ran out."""
-        deadline = time.monotonic() + timeout
-        while self._workers:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            await asyncio.wait(list(self._workers.values()), timeout=remaining)
-        return True
-
-
-def _shorten_gil_switch_interval() -> None:
-    """Let the server's thread get the GIL back sooner while a turn computes (Python's default
-    is 5 ms per switch; a webhook call needs several). FB_GIL_SWITCH_INTERVAL, in seconds,
-    default 0.001; 0 keeps Python's."""
-    try:
-        wanted = float(os.environ.get("FB_GIL_SWITCH_INTERVAL", "0.001") or 0)
-    except ValueError:
-        wanted = 0.001
-    if 0 < wanted < sys.getswitchinterval():
-        sys.setswitchinterval(wanted)
-
-
-class TurnLoop:
-    """A thread with its own event loop where the bot's turns run.
-
-    rasa computes NLU and policy predictions synchronously on the event loop it runs on, which
-    holds that loop for tens to hundreds of milliseconds per message. Run on the server's loop,
-    20 busy conversations would make Facebook wait seconds for the webhook's 200. Here the
-    server's loop only checks, parses and queues; the turns (rasa's ``handle_message``, the
-    action server calls, the Graph API sends) run on this loop, and the GIL is shared in small
-    slices, so the webhook answers within milliseconds.
-
-    rasa's tracker stores (SQL, Redis) and lock stores are safe to use from this thread; event
-    brokers bound to the server's loop (Pika, Kafka) are not: set ``FB_TURNS_IN_THREAD=0`` to
-    run the turns on the server's loop if one is configured.
-    """
-
-    def __init__(self, name: str = "messenger-turns") -> None:
-        self.name = name
-        self.loop: Optional[asyncio.AbstractEventLoop] = None
-        self._thread: Optional[threading.Thread] = None
-        self._started = threading.Event()
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            _shorten_gil_switch_interval()
-            self._started.clear()
-            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-            self._thread.start()
-        self._started.wait(10)
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self.loop = loop
-        self._started.set()
-        try:
-            loop.run_forever()
-        finally:
-            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.close()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self.loop is not None
-
-    def call(self, callback: Callable[..., Any], *args: Any) -> None:
-        """Run ``callback(*args)`` soon on the turn loop (from any thread)."""
-        self.start()
-        assert self.loop is not None
-        self.loop.call_soon_threadsafe(callback, *args)
-
-    async def run(self, coroutine: Awaitable[Any]) -> Any:
-        """Await ``coroutine`` on the turn loop from another loop."""
-        self.start()
-        assert self.loop is not None
-        return await asyncio.wrap_future(
-            asyncio.run_coroutine_threadsafe(coroutine, self.loop))  # type: ignore[arg-type]
-
-    def stop(self, timeout: float = 5.0) -> None:
-        if self.running:
-            assert self.loop is not None
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            assert self._thread is not None
-            self._thread.join(timeout)
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -634,23 +453,17 @@ class MessengerOutput(OutputChannel):
 
 # --- input -----------------------------------------------------------------------------------
 
-class MessengerInput(FacebookInput):
+class MessengerInput(WebhookChannel, FacebookInput):
     """The ``facebook`` input channel: webhook at ``/webhooks/facebook/webhook``."""
 
-    @classmethod
-    def name(cls) -> Text:
-        return CHANNEL_NAME
+    channel_name = CHANNEL_NAME
+    log_label = "Messenger"
+    log = logger
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        credentials = credentials or {}
-        values = {key: _setting(credentials, key, env, None) for key, env in REQUIRED_SETTINGS}
-        missing = [env for key, env in REQUIRED_SETTINGS if not values[key]]
-        options = {key: _setting(credentials, key, env, default)
-                   for key, (env, default) in OPTIONAL_SETTINGS.items()}
-        if missing:
-            logger.error("Facebook Messenger: off (set %s to turn it on); its webhook answers "
-                         "503", ", ".join(missing))
+        values, options = read_settings(credentials, REQUIRED_SETTINGS, OPTIONAL_SETTINGS,
+                                        logger, "Facebook Messenger")
         return cls(values["verify"], values["secret"], values["page-access-token"],
                    graph_api_url=options["graph-api-url"],
                    graph_api_version=options["graph-api-version"],
@@ -678,7 +491,7 @@ class MessengerInput(FacebookInput):
         self.threads = ThreadOwners()
         if max_concurrent_turns is None:
             max_concurrent_turns = int(os.environ.get("FB_MAX_CONCURRENT_TURNS", "16") or 16)
-        self.runner = SerialRunner(max_concurrent_turns)
+        self.runner = SerialRunner(max_concurrent_turns, label="Messenger")
         self.shutdown_grace = shutdown_grace
         if turns_in_thread is None:
             turns_in_thread = os.environ.get("FB_TURNS_IN_THREAD", "1").strip() not in (
@@ -694,55 +507,8 @@ class MessengerInput(FacebookInput):
         return MessengerOutput(self.client, self.threads, self.inbox_app_id)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        fb_webhook = Blueprint("fb_webhook", __name__)
-        limit_request_size(fb_webhook)
-        on_new_message = bounded_handler(on_new_message)
-
-        @fb_webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.enabled else "off"})
-
-        @fb_webhook.route("/webhook", methods=["GET"])
-        async def token_verification(request: Request) -> HTTPResponse:
-            return self.verify_webhook(request)
-
-        @fb_webhook.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            return self.receive(request, on_new_message)
-
-        @fb_webhook.listener("after_server_start")
-        async def start_turn_loop(app: Any, loop: Any) -> None:
-            if self.turn_loop is not None and self.enabled:
-                self.turn_loop.start()
-
-        @fb_webhook.listener("before_server_stop")
-        async def finish_turns(app: Any, loop: Any) -> None:
-            await self.shutdown()
-
-        return fb_webhook
-
-    async def shutdown(self) -> None:
-        """Let the turns in progress finish (up to ``shutdown_grace``), then close."""
-        if self.runner.pending:
-            logger.info("Messenger: waiting up to %.0fs for %d turn(s) in progress",
-                        self.shutdown_grace, self.runner.pending)
-        turn_loop = self.turn_loop
-        if turn_loop is not None and turn_loop.running:
-            finished = await turn_loop.run(self.runner.drain(self.shutdown_grace))
-            await turn_loop.run(self.client.close())
-            turn_loop.stop()
-        else:
-            finished = await self.runner.drain(self.shutdown_grace)
-        if not finished:
-            logger.warning("Messenger: %d turn(s) still running at shutdown",
-                           self.runner.pending)
-        await self.client.close()
-
-    def submit_turn(self, psid: str, job: Callable[[], Awaitable[None]]) -> None:
-        if self.turn_loop is not None:
-            self.turn_loop.call(self.runner.submit, psid, job)
-        else:
-            self.runner.submit(psid, job)
+        return self.webhook_blueprint("fb_webhook", __name__, on_new_message,
+                                      self.verify_webhook, "token_verification")
 
     # -- HTTP handlers ----------------------------------------------------------------------
 

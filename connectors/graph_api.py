@@ -1,10 +1,10 @@
 """A small non-blocking client for Meta's Graph API (Messenger Send API, handover, profile).
 
-- aiohttp, one session per client, created lazily inside the running event loop;
-- a timeout on every call (total and connect), retries with backoff on transient failures
-  (HTTP 5xx, 429, connection errors, timeouts), none on other 4xx;
-- errors are logged in one line with the Graph error code, subcode and fbtrace_id, never with
-  the access token; calls return a ``GraphResult`` instead of raising;
+Built on the channels' shared client (connectors/http_client.py: aiohttp, a timeout on every
+call, retries with backoff on 5xx/429/timeouts, none on other 4xx, one-line error logs that
+never show the access token; calls return a result instead of raising). Here:
+
+- errors are described with the Graph error code, subcode and fbtrace_id;
 - the base URL and API version are configurable (``FB_GRAPH_API_URL``,
   ``FB_GRAPH_API_VERSION``) so that tests point it at a fake Graph API on 127.0.0.1;
 - when the app secret is known, every call carries ``appsecret_proof`` (HMAC-SHA256 of the
@@ -13,16 +13,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import json
 import logging
-import os
-from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
-import aiohttp
+from connectors.http_client import RETRY_STATUSES, HTTPResult, RetryingClient, env_float
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +26,9 @@ DEFAULT_GRAPH_API_URL = "https://graph.facebook.com"
 DEFAULT_GRAPH_API_VERSION = "v25.0"
 PAGE_INBOX_APP_ID = "263902037430900"
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
-
-
-@dataclass
-class GraphResult:
-    ok: bool
-    status: Optional[int] = None  # None: no HTTP answer (timeout, connection refused)
-    data: Dict[str, Any] = field(default_factory=dict)
-    error: str = ""
+GraphResult = HTTPResult  # the name the Messenger code and tests use
+__all__ = ["GraphAPIClient", "GraphResult", "RETRY_STATUSES", "appsecret_proof",
+           "describe_error", "normalize_version"]
 
 
 def normalize_version(version: Optional[str]) -> str:
@@ -50,36 +40,27 @@ def appsecret_proof(access_token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        logger.warning("%s=%r is not a number: using %s", name, os.environ.get(name), default)
-        return default
-
-
-class GraphAPIClient:
+class GraphAPIClient(RetryingClient):
     """Calls ``{base_url}/{version}/me/...`` with the page access token."""
+
+    label = "Graph API"
 
     def __init__(self, access_token: str, app_secret: Optional[str] = None,
                  base_url: Optional[str] = None, version: Optional[str] = None,
                  timeout: Optional[float] = None, retries: Optional[int] = None,
                  backoff: float = 0.5, action_timeout: Optional[float] = None) -> None:
+        timeout = timeout if timeout is not None else env_float("FB_GRAPH_TIMEOUT", 10.0)
+        retries = retries if retries is not None else int(env_float("FB_GRAPH_RETRIES", 2))
+        super().__init__(base_url or DEFAULT_GRAPH_API_URL, timeout=timeout, retries=retries,
+                         backoff=backoff)
         self.access_token = access_token
         self.app_secret = app_secret or None
-        self.base_url = (base_url or DEFAULT_GRAPH_API_URL).rstrip("/")
         self.version = normalize_version(version)
-        self.timeout = timeout if timeout is not None else _env_float("FB_GRAPH_TIMEOUT", 10.0)
         self.action_timeout = action_timeout if action_timeout is not None else min(
             self.timeout, 5.0)
-        self.retries = retries if retries is not None else int(
-            _env_float("FB_GRAPH_RETRIES", 2))
-        self.backoff = backoff
-        # One session per event loop: the server's loop and the connector's turn loop.
-        self._sessions: Dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
         self._proof = appsecret_proof(access_token, app_secret) if app_secret else None
 
-    # -- plumbing ---------------------------------------------------------------------------
+    # -- hooks of the shared client ---------------------------------------------------------
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{self.version}/{path.lstrip('/')}"
@@ -90,76 +71,17 @@ class GraphAPIClient:
             params["appsecret_proof"] = self._proof
         return params
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        session = self._sessions.get(loop)
-        if session is None or session.closed:
-            for other in [l for l in self._sessions if l.is_closed()]:
-                self._sessions.pop(other, None)
-            connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
-            session = aiohttp.ClientSession(connector=connector,
-                                            headers={"User-Agent": "liege-citybot/1.0"})
-            self._sessions[loop] = session
-        return session
+    def prepare(self, method: str, url: str, params: Dict[str, str],
+                payload: Optional[Any]) -> Tuple[Dict[str, str], Dict[str, str]]:
+        return {**params, **self._params()}, {}
 
-    async def close(self) -> None:
-        """Close the session of the running event loop."""
-        session = self._sessions.pop(asyncio.get_running_loop(), None)
-        if session is not None and not session.closed:
-            await session.close()
+    def is_success(self, status: int, data: Dict[str, Any]) -> bool:
+        return 200 <= status < 300 and "error" not in data
 
-    async def request(self, method: str, path: str, payload: Optional[Dict[str, Any]] = None,
-                      *, what: str = "", timeout: Optional[float] = None,
-                      retries: Optional[int] = None,
-                      params: Optional[Dict[str, str]] = None) -> GraphResult:
-        """One Graph API call with timeout and retries; logs failures, never raises."""
-        what = what or f"{method} {path}"
-        timeout = self.timeout if timeout is None else timeout
-        attempts = 1 + max(0, self.retries if retries is None else retries)
-        client_timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
-        result = GraphResult(ok=False, error="not sent")
-        for attempt in range(1, attempts + 1):
-            result = await self._attempt(method, path, payload, client_timeout, timeout,
-                                         params or {})
-            if result.ok:
-                if attempt > 1:
-                    logger.info("Graph API %s succeeded on attempt %d", what, attempt)
-                return result
-            transient = result.status is None or result.status in RETRY_STATUSES
-            last = attempt == attempts or not transient
-            logger.log(logging.ERROR if last else logging.WARNING,
-                       "Graph API %s failed (attempt %d/%d): %s%s", what, attempt, attempts,
-                       result.error, "" if last else " - retrying")
-            if last:
-                break
-            await asyncio.sleep(self.backoff * attempt)
-        return result
+    def describe_error(self, status: int, data: Dict[str, Any], body: str) -> str:
+        return describe_error(status, data, body)
 
-    async def _attempt(self, method: str, path: str, payload: Optional[Dict[str, Any]],
-                       client_timeout: aiohttp.ClientTimeout, timeout: float,
-                       params: Dict[str, str]) -> GraphResult:
-        try:
-            session = self._get_session()
-            async with session.request(method, self.url(path),
-                                       params={**params, **self._params()},
-                                       json=payload, timeout=client_timeout) as response:
-                body = await response.text()
-                status = response.status
-        except asyncio.TimeoutError:
-            return GraphResult(False, None, error=f"no answer within {timeout:g}s")
-        except aiohttp.ClientError as error:
-            return GraphResult(False, None, error=f"{type(error).__name__}: {error}")
-        try:
-            data = json.loads(body) if body else {}
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {"data": data}
-        if 200 <= status < 300 and "error" not in data:
-            return GraphResult(True, status, data)
-        return GraphResult(False, status, data, error=describe_error(status, data, body))
-
-    # -- Messenger calls --------------------------------------------------------------------
+# -- Messenger calls --------------------------------------------------------------------
 
     async def send_message(self, psid: str, message: Dict[str, Any],
                            messaging_type: str = "RESPONSE") -> GraphResult:

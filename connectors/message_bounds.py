@@ -205,6 +205,12 @@ def _depth(value: Any, limit: int = MAX_METADATA_DEPTH + 1) -> int:
     return deepest
 
 
+def json_depth(value: Any, limit: int) -> int:
+    """Nesting depth of a decoded JSON value, counted without recursion and up to ``limit``
+    (a webhook body deeper than its platform ever sends is refused)."""
+    return _depth(value, limit)
+
+
 def valid_sender_id(sender: Any) -> bool:
     """A conversation id a channel may accept from a client: a short printable string."""
     return (isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_ID_CHARS

@@ -17,14 +17,20 @@ Rules for the bot's buttons (``{"title", "payload"}`` or ``{"title", "url", "typ
   templates under the text, then the postbacks as quick replies under a short French prompt;
 - links in a text without buttons (or with room left) become "web_url" buttons when the text
   fits a template, so the citizen gets a tappable "Ouvrir liege.be" button.
+
+Splitting and link finding are shared with the other channels (connectors/text_pieces.py), and
+so is reading the bot's buttons (connectors/buttons.py).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
+
+from connectors import text_pieces
+from connectors.buttons import LINK, PHONE, read_button
+from connectors.text_pieces import ELLIPSIS, find_links, tail_start, truncate
 
 logger = logging.getLogger(__name__)
 
@@ -42,69 +48,18 @@ ELEMENT_SUBTITLE_LIMIT = 80
 # French prompts the connector adds itself (the bot's texts come from the domain).
 DEFAULT_BUTTONS_PROMPT = "Choisissez une option :"
 MORE_CHOICES_PROMPT = "Vous pouvez aussi choisir :"
-ELLIPSIS = "…"
 
 QUICK_REPLY_CONTENT_TYPES = {"text", "user_phone_number", "user_email"}
-
-_URL_RE = re.compile(r"https?://[^\s<>\"'«»]+", re.IGNORECASE)
-_URL_TRAILING = ".,;:!?)]}»'\""
 
 Message = Dict[str, Any]
 
 
 # --- text ------------------------------------------------------------------------------------
 
-def truncate(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters, ending with "…" when something was cut."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
-
-
-def _cut_point(text: str, limit: int) -> int:
-    """Where to cut ``text`` so that the head is at most ``limit`` characters, at the best
-    boundary: a blank line, a line break, the end of a sentence, a space, else hard."""
-    if len(text) <= limit:
-        return len(text)
-    window = text[: limit + 1]
-    floor = limit // 3  # do not make tiny pieces just to respect a boundary
-    for separator in ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " "):
-        index = window.rfind(separator, 0, limit + 1)
-        if index >= floor:
-            return index + (1 if separator[0] in ".!?;," else 0)
-    return limit
-
-
 def split_text(text: str, limit: int = TEXT_LIMIT) -> List[str]:
-    """Split ``text`` into pieces of at most ``limit`` characters at natural boundaries.
-
-    Whitespace around the pieces is trimmed; no empty pieces; an empty text gives [].
-    """
-    text = (text or "").strip()
-    pieces: List[str] = []
-    while text:
-        cut = _cut_point(text, limit)
-        head = text[:cut].strip()
-        if head:
-            pieces.append(head)
-        text = text[cut:].strip()
-    return pieces
-
-
-def _tail_start(text: str, limit: int) -> int:
-    """Where the last piece of ``text`` starts so that it is at most ``limit`` characters, at
-    the best boundary (same order of preference as ``_cut_point``)."""
-    if len(text) <= limit:
-        return 0
-    start = len(text) - limit
-    window = text[start:]
-    ceiling = limit - limit // 3  # keep the tail at least a third of the limit long
-    for separator in ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " "):
-        index = window.find(separator)
-        if 0 <= index <= ceiling:
-            return start + index + len(separator)
-    return start
+    """Split ``text`` into pieces of at most ``limit`` characters at natural boundaries
+    (connectors/text_pieces.py)."""
+    return text_pieces.split_text(text, limit)
 
 
 def split_for_template(text: str, limit: int = TEMPLATE_TEXT_LIMIT,
@@ -112,18 +67,8 @@ def split_for_template(text: str, limit: int = TEMPLATE_TEXT_LIMIT,
     """(leading plain-text pieces, last piece) where the last piece fits a template (``limit``)
     and the leading pieces fit text messages (``text_limit``)."""
     text = (text or "").strip()
-    cut = _tail_start(text, limit)
+    cut = tail_start(text, limit)
     return split_text(text[:cut], text_limit), text[cut:].strip()
-
-
-def find_links(text: str) -> List[str]:
-    """The http(s) links in ``text``, in order, without duplicates or trailing punctuation."""
-    links: List[str] = []
-    for match in _URL_RE.finditer(text or ""):
-        url = match.group(0).rstrip(_URL_TRAILING)
-        if url and url not in links:
-            links.append(url)
-    return links
 
 
 def link_title(url: str) -> str:
@@ -141,21 +86,15 @@ def link_title(url: str) -> str:
 
 def normalize_button(button: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """A rasa button as a Messenger button, or None (with a warning) when it cannot be one."""
-    title = truncate(button.get("title") or "", BUTTON_TITLE_LIMIT)
-    kind = (button.get("type") or "").lower()
-    url = button.get("url")
-    if not title:
-        logger.warning("Messenger: button without a title dropped: %r", button)
+    choice = read_button(button, "Messenger")
+    if choice is None:
         return None
-    if url or kind == "web_url":
-        if not url:
-            logger.warning("Messenger: web_url button without a url dropped: %r", button)
-            return None
-        return {"type": "web_url", "url": str(url), "title": title}
-    if kind == "phone_number":
-        return {"type": "phone_number", "title": title, "payload": str(button.get("payload"))}
-    payload = button.get("payload")
-    payload = str(payload) if payload not in (None, "") else title
+    title = truncate(choice.title, BUTTON_TITLE_LIMIT)
+    if choice.kind == LINK:
+        return {"type": "web_url", "url": choice.url, "title": title}
+    if choice.kind == PHONE:
+        return {"type": "phone_number", "title": title, "payload": choice.payload}
+    payload = choice.payload
     if len(payload) > PAYLOAD_LIMIT:
         logger.warning("Messenger: button payload longer than %d characters cut: %r",
                        PAYLOAD_LIMIT, title)

@@ -41,6 +41,9 @@ def rasa_server(servers_dir, action_server, web_port):
     env = {"CORS_ORIGINS": origins}
     for secret in ("FB_VERIFY_TOKEN", "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN"):
         env[secret] = ""  # Messenger is tested with its own server and fake Graph API
+    for secret in ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN",
+                   "X_ACCESS_TOKEN_SECRET", "X_BOT_USER_ID"):
+        env[secret] = ""  # X too (tests/integration/test_x_rasa.py, fake X API)
     with servers.rasa_server(servers_dir, action_server.url, env=env) as server:
         yield server
 

@@ -45,7 +45,8 @@ def make_run(tmp_path) -> Iterator[Tuple[subprocess.Popen, Dict[str, str]]]:
     ports = {name: str(servers.free_port()) for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
     env = dict(os.environ, **ports, TRACKER_DB=str(tmp_path / "tracker.db"))
     for name in ("FB_VERIFY_TOKEN", "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "MAKEFLAGS",
-                 "RESTART_LIMIT", "RESTART_WINDOW"):
+                 "RESTART_LIMIT", "RESTART_WINDOW", "X_CONSUMER_KEY", "X_CONSUMER_SECRET",
+                 "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET", "X_BOT_USER_ID"):
         env.pop(name, None)
     process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=servers.PROJECT_ROOT,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -73,6 +74,7 @@ def test_make_run_answers_and_stops_cleanly(tmp_path):
     with make_run(tmp_path) as (process, ports):
         output = read_until(process, r"Press Ctrl-C to stop", timeout=240)
         assert "Facebook Messenger: off" in output
+        assert "X (Twitter) Direct Messages: off" in output
         assert f"http://localhost:{ports['WEB_PORT']}" in output
 
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"

@@ -29,7 +29,7 @@ from sanic import Sanic
 
 from connectors.facebook import TEXT_ONLY_NOTICE, MessengerInput, signature_for
 from connectors.messenger_format import MORE_CHOICES_PROMPT
-from tests.support.fake_graph_api import FakeGraphAPI, _free_port
+from tests.support.fake_graph_api import FakeGraphAPI, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -104,7 +104,7 @@ class ConnectorServer:
 
     def __init__(self, channel: MessengerInput, agent: ScriptedAgent) -> None:
         self.channel, self.agent = channel, agent
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhooks/facebook/webhook"
         self._ready = threading.Event()
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -203,13 +203,17 @@ def agent():
     return ScriptedAgent()
 
 
-@pytest.fixture(scope="module")
-def channel(graph):
-    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_api_url=graph.url,
-                             graph_api_version="v25.0", app_id=OUR_APP_ID)
+def with_quick_retries(channel: Any) -> Any:
+    """A short timeout and backoff for the channel's API client: failure tests run fast."""
     channel.client.timeout = 1.5
     channel.client.backoff = 0.1
     return channel
+
+
+@pytest.fixture(scope="module")
+def channel(graph):
+    return with_quick_retries(MessengerInput(VERIFY, SECRET, TOKEN, graph_api_url=graph.url,
+                                             graph_api_version="v25.0", app_id=OUR_APP_ID))
 
 
 @pytest.fixture(scope="module")

@@ -90,4 +90,7 @@ def test_run_credentials_line_when_facebook_is_off(tmp_path):
                  {"PATH": "/usr/bin:/bin", "CORS_ORIGINS": "http://localhost:8080"})
     assert result.returncode == 0
     assert result.stdout == ("Facebook Messenger: off (set FB_VERIFY_TOKEN, FB_APP_SECRET, "
-                             "FB_PAGE_ACCESS_TOKEN to turn it on)\n")
+                             "FB_PAGE_ACCESS_TOKEN to turn it on)\n"
+                             "X (Twitter) Direct Messages: off (set X_CONSUMER_KEY, "
+                             "X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET, "
+                             "X_BOT_USER_ID to turn it on)\n")

@@ -324,3 +324,15 @@ def test_a_generic_follow_up_is_not_taken_by_an_entry_sharing_only_everyday_word
     answer = answer_procedure_turn("documents", catalogue, [], "passeport",
                                    "et il faut quoi comme documents ?")
     assert answer.text.startswith("Passeport – à prévoir"), answer.text
+
+
+def test_a_story_before_the_question_does_not_dilute_the_likeness_to_an_entry():
+    a = entry("passeport.validite", "passeport", "combien de temps un passeport est valable ?")
+    b = entry("kids_id.voyage", "kids_id", "ma fille peut voyager au maroc avec sa kids id ?")
+    index = FaqIndex([a, b])
+    question = "il reste valable combien de temps ?"
+    story = ("Bonjour, j'ai fait faire mon passeport à Liège en mars, j'ai payé au guichet et "
+             "on m'a donné un reçu. Je pars souvent en déplacement pour mon travail. ")
+    alone, told = index.best(question), index.best(story + question)
+    assert told.entry is alone.entry is a
+    assert told.score >= alone.score  # the question alone is compared too
