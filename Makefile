@@ -7,7 +7,8 @@ SHELL := /bin/bash
 
 VENV := .venv
 BIN := $(VENV)/bin
-RASA := $(BIN)/rasa
+# rasa with the project's fixes to rasa 3.6 installed (scripts/rasa_cli.py, actions/rasa_fixes.py).
+RASA := $(BIN)/python scripts/rasa_cli.py
 MODEL := models/liege.tar.gz
 INSTALLED := $(VENV)/.installed
 WEB_BUILT := web/dist/.built
@@ -30,7 +31,8 @@ WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist 
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile messenger-setup clean
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load profile-turn \
+        messenger-setup clean
 
 help:
 	@echo "make run      start the assistant: action server, rasa server, widget page (set-up included)"
@@ -44,6 +46,8 @@ help:
 	@echo "make messenger-setup  configure the Facebook page (Get Started, greeting, menu)"
 	@echo "make x-setup  register the X webhook and DM subscriptions (X_SETUP_ARGS=--dry-run|--delete)"
 	@echo "make bench-x  print the X webhook benchmark (20 conversations, fake X API)"
+	@echo "make bench-load    load through the REST channel (latency, msg/s, memory, chart)"
+	@echo "make profile-turn  where the time of a turn goes (cProfile)"
 
 # --- set-up -------------------------------------------------------------------------------
 
@@ -148,7 +152,16 @@ bench-hostile: $(MODEL)
 bench-x: $(MODEL)
 	$(BIN)/python bench/bench_x_webhook.py
 
-bench: bench-nlu bench-faq bench-length bench-hostile
+# Load through the REST channel: one citizen, 20 at once, 20 msg/s at random times; RSS; chart
+# in results/bench_load.png (BENCH_LOAD_ARGS="--url http://127.0.0.1:5005" for a running one).
+bench-load: $(MODEL)
+	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
+
+# Where a turn's time goes (cProfile around Agent.handle_text, real action server).
+profile-turn: $(MODEL)
+	$(BIN)/python bench/profile_turn.py
+
+bench: bench-nlu bench-faq bench-length bench-hostile bench-load
 	$(BIN)/python bench/bench_service_actions.py
 	$(BIN)/python bench/bench_messenger_webhook.py
 	$(BIN)/python bench/bench_x_webhook.py

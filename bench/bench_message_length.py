@@ -28,6 +28,7 @@ from rasa.utils.log_utils import configure_structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from actions import rasa_fixes  # noqa: E402
 from connectors.message_bounds import (  # noqa: E402
     MAX_MESSAGE_CHARS,
     MAX_MESSAGE_TOKENS,
@@ -106,6 +107,7 @@ async def run(model: Path, held_out: Path) -> None:
     configure_structlog(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
     print(describe_machine())
+    rasa_fixes.install()  # as in the rasa server (scripts/rasa_cli.py)
     agent = Agent.load(str(model))
     await agent.parse_message("Bonjour")  # warm-up
     if held_out.exists():

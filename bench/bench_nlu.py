@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from pathlib import Path
 
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from actions import rasa_fixes  # noqa: E402
 
 
 def percentile(values, fraction):
@@ -22,6 +27,7 @@ def percentile(values, fraction):
 
 
 async def run(model: Path, nlu: Path, rounds: int) -> None:
+    rasa_fixes.install()  # as in the rasa server (scripts/rasa_cli.py)
     started = time.perf_counter()
     agent = Agent.load(str(model))
     print(f"model loaded in {time.perf_counter() - started:.1f} s")

@@ -64,6 +64,7 @@ def held_out_examples(paths: Sequence[str]) -> List[Dict[str, Any]]:
         for message in load_data(str(ROOT / path), language="fr").intent_examples:
             examples.append({
                 "file": path, "text": message.get("text"), "intent": message.get("intent"),
+                "response_key": message.get("intent_response_key"),
                 "values": sorted({(e["entity"], str(e.get("value"))) for e in
                                   message.get("entities") or []
                                   if e["entity"] in CATALOGUE_ENTITIES}),
@@ -82,6 +83,9 @@ def read_yaml_list(path: str, key: str) -> List[Dict[str, Any]]:
 async def parse_all(model: str, texts: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     from rasa.core.agent import Agent
 
+    from actions import rasa_fixes
+
+    rasa_fixes.install()  # as in the rasa server (scripts/rasa_cli.py)
     agent = Agent.load(model)
     parsed = {}
     for text in dict.fromkeys(texts):
@@ -196,6 +200,21 @@ def faq_scores(questions, parsed, catalogue) -> Dict[str, Any]:
             "faq_misses": misses}
 
 
+def response_scores(examples, parsed) -> Dict[str, Any]:
+    """The ResponseSelector (chitchat answers): right sub-intent among the held-out messages
+    of a retrieval intent whose intent DIET got right."""
+    asked = [e for e in examples if e.get("response_key")
+             and parsed[e["text"]]["intent"]["name"] == e["intent"]]
+    right = 0
+    for example in asked:
+        selector = parsed[example["text"]].get("response_selector") or {}
+        chosen = ((selector.get("default") or {}).get("response") or {}).get(
+            "intent_response_key")
+        right += chosen == example["response_key"]
+    return {"response_accuracy": right / len(asked) if asked else 1.0,
+            "response_messages": len(asked)}
+
+
 def intent_misses(examples, parsed) -> List[Dict[str, Any]]:
     misses = []
     for example in examples:
@@ -246,6 +265,7 @@ def main() -> int:
     figures.update(intent_scores(examples, parsed,
                                  {m["text"]: m["aspects"] for m in two_questions}))
     figures.update(value_scores(examples, parsed))
+    figures.update(response_scores(examples, parsed))
     two = two_question_scores(two_questions, examples, parsed)
     by_set = {name: faq_scores(questions, parsed, catalogue)
               for name, questions in faq_sets.items()}
@@ -273,6 +293,8 @@ def main() -> int:
     print(f"entity value F1      {figures['entity_value_f1']:.3f}  (false positives "
           f"{figures['entity_false_positives']}, false negatives "
           f"{figures['entity_false_negatives']})")
+    print(f"chitchat answers     {figures['response_accuracy']:.3f} right sub-intent "
+          f"({figures['response_messages']} messages)")
     print(f"two questions        {figures['two_questions_all_answered']:.3f} all answered "
           f"({figures['two_questions']} messages); single questions with an extra answer "
           f"{figures['single_questions_with_extra_answer']:.3f}")

@@ -26,12 +26,12 @@ def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]
     action_port, rasa_port, web_port = env["ACTION_PORT"], env["RASA_PORT"], env["WEB_PORT"]
     return [
         Service("action server",
-                [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                [str(BIN / "python"), "scripts/rasa_cli.py", "run", "actions", "--actions", "actions",
                  "--port", action_port],
                 run_dir / "actions.log", f"http://127.0.0.1:{action_port}/health",
                 start_timeout=60),
         Service("rasa server",
-                [str(BIN / "rasa"), "run", "--model", env["MODEL"],
+                [str(BIN / "python"), "scripts/rasa_cli.py", "run", "--model", env["MODEL"],
                  "--interface", env.get("BIND_INTERFACE", "0.0.0.0"), "--port", rasa_port,
                  "--enable-api", "--auth-token", token, "--cors", *env["CORS_ORIGINS"].split(),
                  "--endpoints", "endpoints.yml", "--credentials",

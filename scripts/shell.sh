@@ -8,7 +8,7 @@ mkdir -p .run
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
 export TRACKER_DB
 
-"$BIN/rasa" run actions --actions actions --port "$ACTION_PORT" >.run/actions-shell.log 2>&1 &
+"$BIN/python" scripts/rasa_cli.py run actions --actions actions --port "$ACTION_PORT" >.run/actions-shell.log 2>&1 &
 action_pid=$!
 trap 'kill -TERM $action_pid 2>/dev/null; wait $action_pid 2>/dev/null || true' EXIT
 
@@ -24,5 +24,5 @@ done
 echo "Action server up on port $ACTION_PORT (log: .run/actions-shell.log). Type /stop to quit."
 # `rasa run` with the shell's channel is what `rasa shell` does, with the project's checks and
 # message bounds (connectors/rest.py, CommandLineInput).
-"$BIN/rasa" run --connector connectors.rest.CommandLineInput --model "$MODEL" \
+"$BIN/python" scripts/rasa_cli.py run --connector connectors.rest.CommandLineInput --model "$MODEL" \
   --endpoints endpoints.yml "$@"

@@ -170,7 +170,7 @@ def test_the_shell_channel_bounds_messages_too(servers_dir, action_server):
     log = servers_dir / f"shell-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(servers.VENV_BIN / "rasa"), "run", "--connector",
+            [*servers.RASA_CLI, "run", "--connector",
              "connectors.rest.CommandLineInput", "--model", str(servers.MODEL_PATH),
              "--endpoints", str(servers.PROJECT_ENDPOINTS), "--port", str(port)],
             cwd=servers.PROJECT_ROOT, env=env, stdin=subprocess.PIPE, stdout=out,

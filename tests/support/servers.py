@@ -24,6 +24,8 @@ from typing import Any, Dict, Iterator, List, Optional
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 MODEL_PATH = PROJECT_ROOT / "models" / "liege.tar.gz"
+# How the project starts rasa: its command line with the fixes of actions/rasa_fixes.py.
+RASA_CLI = [str(VENV_BIN / "python"), str(PROJECT_ROOT / "scripts" / "rasa_cli.py")]
 API_TOKEN = "test-token"
 
 
@@ -112,7 +114,7 @@ def action_server(workdir: Path, env: Optional[Dict[str, str]] = None,
                   timeout: float = 60.0) -> Iterator[RunningServer]:
     port = free_port()
     log = workdir / f"actions-{port}.log"
-    cmd = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+    cmd = [*RASA_CLI, "run", "actions", "--actions", "actions",
            "--port", str(port)]
     with _process(cmd, base_env(env), log, f"http://127.0.0.1:{port}/health", timeout) as proc:
         yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
@@ -151,7 +153,7 @@ def rasa_server(workdir: Path, action_url: str, credentials: Optional[str] = Non
     credentials_file.write_text(credentials if credentials is not None
                                 else project_credentials(server_env))
     log = workdir / f"rasa-{port}.log"
-    cmd = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+    cmd = [*RASA_CLI, "run", "--model", str(model), "--port", str(port),
            "--interface", "127.0.0.1", "--enable-api", "--auth-token", API_TOKEN,
            "--endpoints", str(PROJECT_ENDPOINTS), "--credentials", str(credentials_file),
            "--cors", *(server_env.get("CORS_ORIGINS") or "*").split()]

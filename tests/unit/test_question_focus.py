@@ -78,3 +78,26 @@ def test_features_describe_the_question_and_survive_a_reload(tmp_path):
     assert (long_features == short_features).all()
     assert long_features.shape[1] == _sentence_features(training.training_examples[0])[0] \
         .features.shape[1]
+
+
+def test_features_are_what_the_vectorizers_give(tmp_path):
+    """The featurizer's own column lookup equals sklearn's transform and scipy's hstack."""
+    import numpy as np
+    import scipy.sparse
+
+    storage, resource, featurizer = _featurizer(tmp_path)
+    texts = ["quels papiers faut-il", "combien ça coûte la carte d'identité ?",
+             "c'est ouvert quand", STORY, "Vous êtes OUVERTS samedi ?? merci", "zzz qqq"]
+    training = TrainingData([Message(data={TEXT: text}) for text in texts])
+    featurizer.train(training)
+    reloaded = QuestionFocusFeaturizer.load(
+        QuestionFocusFeaturizer.get_default_config(), storage, resource,
+        ExecutionContext(GraphSchema({}), node_name="question_focus"))
+    for text in texts + [STORY + "Quels papiers faut-il ?", "é", "?"]:
+        expected = scipy.sparse.hstack([
+            reloaded._vectorizers[name].transform([question_part(text)])
+            for name in sorted(reloaded._vectorizers)]).tocoo()
+        got = reloaded._features(text)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        assert np.array_equal(got.col, expected.col) and np.array_equal(got.data, expected.data)
+        assert np.array_equal(got.row, expected.row)

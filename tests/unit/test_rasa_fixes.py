@@ -1,0 +1,115 @@
+"""actions/rasa_fixes.py gives exactly what rasa's own code gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+
+from actions import rasa_fixes
+
+
+def sparse(rows, columns, density, dtype, seed):
+    return scipy.sparse.random(rows, columns, density=density, format="coo",
+                               random_state=seed, dtype=dtype)
+
+
+def message(seed):
+    """A message as rasa's featurizers leave it: sparse features of several origins."""
+    msg = Message(data={TEXT: "quels papiers faut-il ?"})
+    for n, (origin, columns, dtype) in enumerate([("regex", 12, np.float64),
+                                                  ("lexical", 40, np.float32),
+                                                  ("words", 900, np.int64),
+                                                  ("chars", 7000, np.int64)]):
+        msg.add_features(Features(sparse(5, columns, 0.05, dtype, seed + n),
+                                  FEATURE_TYPE_SEQUENCE, TEXT, origin))
+        msg.add_features(Features(sparse(1, columns, 0.2, dtype, seed + 10 + n),
+                                  FEATURE_TYPE_SENTENCE, TEXT, origin))
+    return msg
+
+
+def same(left, right):
+    left, right = left.features, right.features
+    return (left.format == right.format == "coo" and left.shape == right.shape
+            and left.dtype == right.dtype and np.array_equal(left.row, right.row)
+            and np.array_equal(left.col, right.col) and np.array_equal(left.data, right.data))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_combined_sparse_features_are_rasas(seed):
+    expected = message(seed).get_sparse_features(TEXT)
+    rasa_fixes.install()
+    try:
+        got = message(seed).get_sparse_features(TEXT)
+    finally:
+        rasa_fixes.uninstall()
+    assert all(same(g, e) for g, e in zip(got, expected))
+
+
+def test_mismatched_sequences_are_still_refused():
+    rasa_fixes.install()
+    try:
+        left = Features(sparse(3, 4, 0.5, np.float32, 0), FEATURE_TYPE_SEQUENCE, TEXT, "a")
+        right = Features(sparse(2, 4, 0.5, np.float32, 1), FEATURE_TYPE_SEQUENCE, TEXT, "b")
+        with pytest.raises(ValueError, match="sequence dimensions do not match"):
+            left.combine_with_features(right)
+    finally:
+        rasa_fixes.uninstall()
+
+
+def test_install_is_idempotent_and_undone():
+    original = Features._combine_sparse_features
+    rasa_fixes.install()
+    rasa_fixes.install()
+    assert Features._combine_sparse_features is rasa_fixes.combine_sparse
+    rasa_fixes.uninstall()
+    assert Features._combine_sparse_features is original
+
+
+def feature_array(seed, count):
+    from rasa.utils.tensorflow.model_data import FeatureArray
+
+    matrices = [sparse(n % 7 + 1, 300, 0.05 * (n % 3), np.float32 if n % 2 else np.int64,
+                       seed + n) for n in range(count)]
+    if seed % 2:
+        matrices = [m.tocsr() for m in matrices]
+    return FeatureArray(np.array(matrices + [None])[:-1], number_of_dimensions=3)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_batch_values_are_rasas(seed):
+    from rasa.utils.tensorflow.data_generator import RasaDataGenerator
+
+    expected = RasaDataGenerator._scipy_matrix_to_values(feature_array(seed, 40))
+    rasa_fixes.install()
+    try:
+        got = RasaDataGenerator._scipy_matrix_to_values(feature_array(seed, 40))
+    finally:
+        rasa_fixes.uninstall()
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype and np.array_equal(g, e)
+
+
+def test_fingerprints_tell_features_apart_as_rasas_do():
+    def features(matrix, origin="words"):
+        return Features(matrix, FEATURE_TYPE_SEQUENCE, TEXT, origin)
+
+    a = sparse(4, 50, 0.2, np.float32, 0)
+    variants = [features(a), features(a.copy()), features(a.tocsr()), features(a, "chars"),
+                features(sparse(4, 50, 0.2, np.float32, 1)),
+                features(np.zeros((2, 3), dtype=np.float32))]
+    expected = [f.fingerprint() for f in variants]
+    rasa_fixes.install()
+    try:
+        variants = [features(a), features(a.copy()), features(a.tocsr()),
+                    features(a, "chars"), features(sparse(4, 50, 0.2, np.float32, 1)),
+                    features(np.zeros((2, 3), dtype=np.float32))]
+        got = [f.fingerprint() for f in variants]
+    finally:
+        rasa_fixes.uninstall()
+    # same equalities as rasa's fingerprints; dense features keep rasa's own
+    assert [[x == y for y in got] for x in got] == [[x == y for y in expected] for x in expected]
+    assert got[-1] == expected[-1]
