@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 BIN := $(VENV)/bin
-# rasa with the project's fixes to rasa 3.6 installed (scripts/rasa_cli.py, actions/rasa_fixes.py).
+# rasa with the project's fixes to rasa 3.6 installed (scripts/rasa_cli.py, rasa_extensions/rasa_fixes.py).
 RASA := $(BIN)/python scripts/rasa_cli.py
 MODEL := models/liege.tar.gz
 INSTALLED := $(VENV)/.installed
@@ -23,15 +23,21 @@ export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 export RESTART_LIMIT ?= 5
 export RESTART_WINDOW ?= 600
 export MODEL
+# rasa's telemetry stays off: nothing leaves the machine (rasa_extensions/rasa_fixes.py).
+export RASA_TELEMETRY_ENABLED ?= false
 # Quieter TensorFlow start-up logs.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# The model depends on the data, the configuration and the code of the pipeline's own steps.
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                  rasa_extensions/question_focus_featurizer.py actions/question_focus.py \
+                  rasa_extensions/canonical_entities.py rasa_extensions/length_bucketed_diet.py \
+                  rasa_extensions/retrieval_intent_selector.py
 WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune \
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load profile-turn \
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start profile-turn \
         messenger-setup clean
 
 help:
@@ -47,6 +53,7 @@ help:
 	@echo "make x-setup  register the X webhook and DM subscriptions (X_SETUP_ARGS=--dry-run|--delete)"
 	@echo "make bench-x  print the X webhook benchmark (20 conversations, fake X API)"
 	@echo "make bench-load    load through the REST channel (latency, msg/s, memory, chart)"
+	@echo "make bench-start   when make run answers its first message (three starts)"
 	@echo "make profile-turn  where the time of a turn goes (cProfile)"
 
 # --- set-up -------------------------------------------------------------------------------
@@ -158,6 +165,10 @@ bench-load: $(MODEL)
 	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
 
 # Where a turn's time goes (cProfile around Agent.handle_text, real action server).
+# When `make run` answers its first message (three starts, model trained).
+bench-start: $(MODEL)
+	$(BIN)/python bench/bench_start.py
+
 profile-turn: $(MODEL)
 	$(BIN)/python bench/profile_turn.py
 

@@ -1,6 +1,6 @@
 """Only canonical ids reach the actions: every NLU entity is resolved against the catalogue.
 
-Plain Python, no Rasa. The NLU pipeline's last entity step (`actions.canonical_entities`) calls
+Plain Python, no Rasa. The NLU pipeline's last entity step (`rasa_extensions.canonical_entities`) calls
 `resolve_entities()` on each parsed message, so the slots and the actions only ever see the
 contract's ids:
 

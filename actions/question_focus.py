@@ -4,7 +4,7 @@ Plain Python, no Rasa. A citizen's long message tells a situation in several sen
 déménagé en mars, le rendez-vous était complet, ...") and asks once ("quels papiers faut-il ?").
 Words of the story name other aspects and pull the intent classifier away from the question;
 `question_part()` gives the question alone, for the NLU's question-focus features
-(actions/question_focus_featurizer.py) and the aspect detection (actions/aspect_detection.py).
+(rasa_extensions/question_focus_featurizer.py) and the aspect detection (actions/aspect_detection.py).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from rasa.utils.log_utils import configure_structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actions import rasa_fixes  # noqa: E402
+from rasa_extensions import rasa_fixes  # noqa: E402
 from connectors.message_bounds import (  # noqa: E402
     MAX_MESSAGE_CHARS,
     MAX_MESSAGE_TOKENS,

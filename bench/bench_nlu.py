@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actions import rasa_fixes  # noqa: E402
+from rasa_extensions import rasa_fixes  # noqa: E402
 
 
 def percentile(values, fraction):

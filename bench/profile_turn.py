@@ -5,7 +5,7 @@ tracker store in a temporary folder), after a warm-up round.
 
     .venv/bin/python bench/profile_turn.py [--rounds 3] [--top 25] [--without-fixes]
 
-`--without-fixes` leaves out actions/rasa_fixes.py, to weigh what the fixes give.
+`--without-fixes` leaves out rasa_extensions/rasa_fixes.py, to weigh what the fixes give.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ async def profile(args, workdir: Path, action_url: str) -> None:
     configure_structlog(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
     if not args.without_fixes:
-        from actions import rasa_fixes
+        from rasa_extensions import rasa_fixes
 
         rasa_fixes.install()
     os.environ.update({"ACTION_ENDPOINT_URL": f"{action_url}/webhook",

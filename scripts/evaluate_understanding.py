@@ -83,7 +83,7 @@ def read_yaml_list(path: str, key: str) -> List[Dict[str, Any]]:
 async def parse_all(model: str, texts: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     from rasa.core.agent import Agent
 
-    from actions import rasa_fixes
+    from rasa_extensions import rasa_fixes
 
     rasa_fixes.install()  # as in the rasa server (scripts/rasa_cli.py)
     agent = Agent.load(model)

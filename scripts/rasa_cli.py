@@ -4,7 +4,7 @@
 
 The Makefile, `make run`, `make shell` and the tests start rasa through this file instead of
 `.venv/bin/rasa`, so every rasa process gets the same fixes:
-see `actions/rasa_fixes.py` (the same results as rasa's own code, in a fraction of the time).
+see `rasa_extensions/rasa_fixes.py` (the same results as rasa's own code, in a fraction of the time).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from actions import rasa_fixes  # noqa: E402
+from rasa_extensions import rasa_fixes  # noqa: E402
 
 
 def main() -> None:

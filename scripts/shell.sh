@@ -8,7 +8,7 @@ mkdir -p .run
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
 export TRACKER_DB
 
-"$BIN/python" scripts/rasa_cli.py run actions --actions actions --port "$ACTION_PORT" >.run/actions-shell.log 2>&1 &
+"$BIN/python" -m rasa_sdk --actions actions --port "$ACTION_PORT" >.run/actions-shell.log 2>&1 &
 action_pid=$!
 trap 'kill -TERM $action_pid 2>/dev/null; wait $action_pid 2>/dev/null || true' EXIT
 

@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterator, List, Optional
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 MODEL_PATH = PROJECT_ROOT / "models" / "liege.tar.gz"
-# How the project starts rasa: its command line with the fixes of actions/rasa_fixes.py.
+# How the project starts rasa: its command line with the fixes of rasa_extensions/rasa_fixes.py.
 RASA_CLI = [str(VENV_BIN / "python"), str(PROJECT_ROOT / "scripts" / "rasa_cli.py")]
 API_TOKEN = "test-token"
 
@@ -114,8 +114,8 @@ def action_server(workdir: Path, env: Optional[Dict[str, str]] = None,
                   timeout: float = 60.0) -> Iterator[RunningServer]:
     port = free_port()
     log = workdir / f"actions-{port}.log"
-    cmd = [*RASA_CLI, "run", "actions", "--actions", "actions",
-           "--port", str(port)]
+    # rasa_sdk's own server, as `make run` starts it (`rasa run actions` without rasa's imports)
+    cmd = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
     with _process(cmd, base_env(env), log, f"http://127.0.0.1:{port}/health", timeout) as proc:
         yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
 

@@ -1,4 +1,4 @@
-"""The cached `jsonschema.validate` (actions/jsonschema_cache.py) refuses exactly what rasa
+"""The cached `jsonschema.validate` (rasa_extensions/jsonschema_cache.py) refuses exactly what rasa
 refused before: an action server's invalid answer, a bad event, a bad schema."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rasa.shared.core.events import BotUttered, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions import jsonschema_cache
+from rasa_extensions import jsonschema_cache
 
 VALID_ANSWER = {
     "events": [{"event": "slot", "name": "service", "value": "population", "timestamp": None}],

@@ -1,11 +1,11 @@
-"""Length-bucketed training batches (actions/length_bucketed_diet.py)."""
+"""Length-bucketed training batches (rasa_extensions/length_bucketed_diet.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 
-from actions.length_bucketed_diet import (
+from rasa_extensions.length_bucketed_diet import (
     LengthBucketedDIETClassifier,
     bucketed_order,
     length_bucketed_batches,

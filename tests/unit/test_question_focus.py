@@ -1,5 +1,5 @@
 """The question of a message on its own (actions.question_focus) and the NLU step that gives it
-to the classifier as features (actions.question_focus_featurizer), trained and reloaded through
+to the classifier as features (rasa_extensions.question_focus_featurizer), trained and reloaded through
 rasa's own model storage."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.question_focus import question_part, question_sentences
-from actions.question_focus_featurizer import QuestionFocusFeaturizer
+from rasa_extensions.question_focus_featurizer import QuestionFocusFeaturizer
 
 STORY = ("Bonjour, nous avons déménagé à Grivegnée en mars. Le rendez-vous en ligne était "
          "complet et j'ai déjà payé la redevance. ")

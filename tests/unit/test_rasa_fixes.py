@@ -1,4 +1,4 @@
-"""actions/rasa_fixes.py gives exactly what rasa's own code gives."""
+"""rasa_extensions/rasa_fixes.py gives exactly what rasa's own code gives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUEN
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from actions import rasa_fixes
+from rasa_extensions import rasa_fixes
 
 
 def sparse(rows, columns, density, dtype, seed):

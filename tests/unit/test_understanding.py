@@ -113,7 +113,7 @@ def test_a_procedure_at_a_district_town_hall_adds_no_service(catalogue):
 def test_the_pipeline_step_keeps_contract_ids_only_without_a_catalogue(monkeypatch):
     from rasa.shared.nlu.training_data.message import Message
 
-    import actions.canonical_entities as step
+    import rasa_extensions.canonical_entities as step
 
     def broken():
         raise CatalogueError([])

@@ -1,6 +1,6 @@
 """NLU pipeline step (rasa side): rasa's DIETClassifier trained on batches of similar lengths.
 
-Listed in config.yml as `actions.length_bucketed_diet.LengthBucketedDIETClassifier`, in place
+Listed in config.yml as `rasa_extensions.length_bucketed_diet.LengthBucketedDIETClassifier`, in place
 of `DIETClassifier`; at prediction it is DIETClassifier itself. Why: a tenth of the training
 messages are long (40 to 107 words: stories before the question), the rest short (8 words at
 the median). rasa pads every batch to its longest message, so nearly every batch, holding a few

@@ -1,6 +1,6 @@
 """NLU pipeline step (rasa side): sentence features of the message's question alone.
 
-Listed in config.yml as `actions.question_focus_featurizer.QuestionFocusFeaturizer`, before
+Listed in config.yml as `rasa_extensions.question_focus_featurizer.QuestionFocusFeaturizer`, before
 DIETClassifier. The other featurizers describe the whole message; in a long message the story
 around the question ("le rendez-vous était complet, j'ai payé ...") outweighs the question
 ("quels papiers faut-il ?") in them. This one adds a bag of words and character n-grams of

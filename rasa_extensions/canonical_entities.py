@@ -1,5 +1,5 @@
 """NLU pipeline step (rasa side) after EntitySynonymMapper: canonical ids only, see
-`actions.entity_resolution`. Listed in config.yml as `actions.canonical_entities.CanonicalEntities`.
+`actions.entity_resolution`. Listed in config.yml as `rasa_extensions.canonical_entities.CanonicalEntities`.
 
 It reads the catalogue (names, synonyms, sites) when the rasa server parses its first message,
 not at training: staff's catalogue edits apply at the next restart, without retraining. If the
