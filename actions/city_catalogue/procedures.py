@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -195,7 +195,11 @@ def tokens_match(expected: str, actual: str) -> bool:
         return True
     if len(expected) < 5 or len(actual) < 4:
         return False
-    return difflib.SequenceMatcher(None, expected, actual).ratio() >= 0.8
+    # ratio = 2 * matches / total length: words of too different lengths cannot reach 0.8
+    if 10 * min(len(expected), len(actual)) < 4 * (len(expected) + len(actual)):
+        return False
+    matcher = difflib.SequenceMatcher(None, expected, actual)
+    return matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
 
 
 def situations_mentioned(text: str) -> List[str]:
@@ -205,6 +209,7 @@ def situations_mentioned(text: str) -> List[str]:
 
 
 SYNONYM_WEIGHT = 0.95
+CLOSE_RATIO = 0.7  # string similarity from which a procedure is offered as "did you mean"
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,18 @@ class _Phrase:
     text: str  # normalised phrase
     tokens: Tuple[str, ...]
     weight: float = 1.0  # names rank a little above synonyms in closest()
+
+
+def _word_matcher(words: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a phrase token matches one of the words, each token looked up once."""
+    known: Dict[str, bool] = {}
+
+    def matches(token: str) -> bool:
+        if token not in known:
+            known[token] = any(tokens_match(token, word) for word in words)
+        return known[token]
+
+    return matches
 
 
 class _PhraseIndex:
@@ -237,13 +254,13 @@ class _PhraseIndex:
 
     def best(self, text: str) -> Optional[str]:
         """The key of the longest phrase all of whose words appear in the text."""
-        words = content_tokens(text)
+        matches = _word_matcher(content_tokens(text))
         best_key, best_score = None, (0, 0)
         for phrase in self._phrases:
             # Very short lone words ("ci", "id") only count in an entity value (see exact()).
             if len(phrase.tokens) == 1 and len(phrase.tokens[0]) < 3:
                 continue
-            if all(any(tokens_match(token, word) for word in words) for token in phrase.tokens):
+            if all(matches(token) for token in phrase.tokens):
                 score = (len(phrase.tokens), len(phrase.text))
                 if score > best_score:
                     best_key, best_score = phrase.key, score
@@ -262,16 +279,27 @@ class _PhraseIndex:
                 best_key, best_ratio = phrase.key, ratio
         return best_key
 
-    def ranking(self, text: str) -> List[Tuple[float, float, str]]:
-        """(share of a phrase's words found in the text, string similarity, key), best first."""
+    def ranking(self, text: str, min_ratio: float = 0.0) -> List[Tuple[float, float, str]]:
+        """(share of a phrase's words found in the text, string similarity, key), best first.
+
+        With `min_ratio`, a phrase sharing no word with the text and less similar than that is
+        left out: its key then appears only if another phrase of it qualifies. difflib's
+        upper bounds tell most of them apart without the full comparison, which costs
+        milliseconds for a long message (every unknown procedure)."""
         words = content_tokens(text)
         wanted = " ".join(words)
+        matches = _word_matcher(words)
         scores: Dict[str, Tuple[float, float]] = {}
         for phrase in self._phrases:
-            found = sum(1 for token in phrase.tokens
-                        if any(tokens_match(token, word) for word in words))
+            found = sum(1 for token in phrase.tokens if matches(token))
             overlap = phrase.weight * found / len(phrase.tokens)
-            ratio = difflib.SequenceMatcher(None, wanted, phrase.text).ratio()
+            matcher = difflib.SequenceMatcher(None, wanted, phrase.text)
+            if overlap == 0 and min_ratio > 0 and (matcher.real_quick_ratio() < min_ratio
+                                                   or matcher.quick_ratio() < min_ratio):
+                continue
+            ratio = matcher.ratio()
+            if overlap == 0 and ratio < min_ratio:
+                continue
             score = (overlap, ratio)
             if score > scores.get(phrase.key, (0.0, 0.0)):
                 scores[phrase.key] = score
@@ -332,8 +360,9 @@ class ProcedureCatalogue:
 
     def closest(self, text: str, n: int = 3) -> List[Procedure]:
         """Up to n procedures that look like the text, best first (for "did you mean")."""
-        ranked = [(overlap, ratio, key) for overlap, ratio, key in self._index.ranking(text)
-                  if overlap > 0 or ratio >= 0.7]
+        ranked = [(overlap, ratio, key)
+                  for overlap, ratio, key in self._index.ranking(text, min_ratio=CLOSE_RATIO)
+                  if overlap > 0 or ratio >= CLOSE_RATIO]
         return [self._procedures[key] for _, _, key in ranked[:n]]
 
     def other_bodies(self) -> List[OtherBody]:

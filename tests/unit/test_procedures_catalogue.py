@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
 
 from actions.city_catalogue.errors import CatalogueError
 from actions.city_catalogue.procedures import (
+    CLOSE_RATIO,
     CONTRACT_PROCEDURE_IDS, LABEL_MAX, SITUATION_TRIGGERS, load_procedures, situations_mentioned,
 )
 from tests.unit.test_procedures_support import (
@@ -163,6 +165,41 @@ def test_closest_offers_look_alikes(catalogue):
     assert [p.id for p in catalogue.closest("naissance", 2)] == sorted(
         ["acte_naissance", "declaration_naissance"])
     assert catalogue.closest("la météo de demain", 3) == []
+
+
+def held_out_texts():
+    return [re.sub(r"\[([^]]*)\](\{[^}]*\}|\([^)]*\))", r"\1", line.strip()[2:])
+            for path in sorted((Path(__file__).resolve().parents[1] / "nlu").glob("test_nlu*.yml"))
+            for line in path.read_text().splitlines() if line.strip().startswith("- ")]
+
+
+def test_tokens_match_is_the_plain_similarity_test():
+    """The length and quick_ratio shortcuts only skip pairs that could not reach 0.8."""
+    import difflib
+    import itertools
+
+    from actions.city_catalogue.procedures import content_tokens, tokens_match
+
+    words = sorted({w for text in held_out_texts() for w in content_tokens(text)})
+    assert len(words) > 800
+    for expected, actual in itertools.product(words[::7], words[::3]):
+        plain = expected == actual or (len(expected) >= 5 and len(actual) >= 4 and difflib.
+                                       SequenceMatcher(None, expected, actual).ratio() >= 0.8)
+        assert tokens_match(expected, actual) == plain, (expected, actual)
+
+
+def test_closest_skips_only_phrases_that_could_not_be_offered(catalogue):
+    """`closest` with difflib's quick bounds gives what the full comparison of every phrase
+    gives, on the held-out citizens' messages (long ones included)."""
+    def reference(text, n):
+        ranked = [(o, r, k) for o, r, k in catalogue._index.ranking(text)
+                  if o > 0 or r >= CLOSE_RATIO]
+        return [k for _, _, k in ranked[:n]]
+
+    texts = held_out_texts()[::3]  # the full comparison is slow: a third of them
+    assert len(texts) > 200
+    for text in texts:
+        assert [p.id for p in catalogue.closest(text, 5)] == reference(text, 5), text
 
 
 def test_situations_mentioned():

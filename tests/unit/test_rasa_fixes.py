@@ -113,3 +113,96 @@ def test_fingerprints_tell_features_apart_as_rasas_do():
     # same equalities as rasa's fingerprints; dense features keep rasa's own
     assert [[x == y for y in got] for x in got] == [[x == y for y in expected] for x in expected]
     assert got[-1] == expected[-1]
+
+
+def test_sqlite_tracker_store_pools_connections_and_writes_in_wal_mode(tmp_path):
+    import asyncio
+    import threading
+
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rasa_fixes.install()
+    try:
+        store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+        assert isinstance(store.engine.pool, sa.pool.QueuePool)
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+        def converse(sender):  # from another thread too, as the webhook channels' turn loop
+            tracker = DialogueStateTracker.from_events(sender, [UserUttered("bonjour")])
+            asyncio.run(store.save(tracker))
+            return asyncio.run(store.retrieve(sender))
+
+        assert converse("here").latest_message.text == "bonjour"
+        worker = threading.Thread(target=lambda: results.append(converse("there")))
+        results = []
+        worker.start()
+        worker.join()
+        assert results[0].latest_message.text == "bonjour"
+        memory = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=":memory:")
+        assert not isinstance(memory.engine.pool, sa.pool.QueuePool)  # one database only
+        store.engine.dispose()
+    finally:
+        rasa_fixes.uninstall()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with engine.connect() as connection:  # uninstalled: SQLite's own default again
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    engine.dispose()
+
+
+def _archive(path, members):
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def _extract_with_fixes(archive, into):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    rasa_fixes.install()
+    try:
+        LocalModelStorage._extract_archive_to_directory(archive, into)
+    finally:
+        rasa_fixes.uninstall()
+
+
+def test_model_archive_extracts_as_rasa_did(tmp_path):
+    from tarsafe import TarSafe
+
+    members = [("metadata.json", b"{}"), ("components/a/model.data", bytes(range(256)) * 50)]
+    _archive(tmp_path / "model.tar.gz", members)
+    with TarSafe.open(tmp_path / "model.tar.gz", "r:gz") as tar:
+        tar.extractall(tmp_path / "theirs")
+    _extract_with_fixes(tmp_path / "model.tar.gz", tmp_path / "ours")
+    for name, data in members:
+        assert (tmp_path / "ours" / name).read_bytes() == data == \
+            (tmp_path / "theirs" / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "components/../../outside.txt"])
+def test_a_hostile_model_archive_is_refused(tmp_path, name):
+    import tarfile
+
+    _archive(tmp_path / "model.tar.gz", [("metadata.json", b"{}"), (name, b"evil")])
+    (tmp_path / "into").mkdir()
+    with pytest.raises(tarfile.FilterError):
+        _extract_with_fixes(tmp_path / "model.tar.gz", tmp_path / "into")
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_an_absolute_member_stays_inside_the_model_folder(tmp_path):
+    outside = tmp_path / "absolute-from-model.txt"
+    _archive(tmp_path / "model.tar.gz", [("metadata.json", b"{}"), (str(outside), b"evil")])
+    _extract_with_fixes(tmp_path / "model.tar.gz", tmp_path / "into")
+    assert not outside.exists()  # the "data" filter strips the leading "/"
+    assert (tmp_path / "into" / str(outside).lstrip("/")).read_bytes() == b"evil"
