@@ -37,7 +37,7 @@ def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]
                  "--endpoints", "endpoints.yml", "--credentials",
                  str(run_dir / "credentials.yml")],
                 run_dir / "rasa.log", f"http://127.0.0.1:{rasa_port}/status?token={token}",
-                start_timeout=300),  # 17-21 s on an idle 2-core machine, much more on a busy one
+                start_timeout=300),  # about 18 s on an idle 2-core machine, much more on a busy one
         Service("widget page",
                 [str(BIN / "python"), "web/serve.py", "--port", web_port,
                  "--rasa-url", f"http://localhost:{rasa_port}"],

@@ -44,6 +44,7 @@ class FakeRasa:
     port: int = 0
     received: List[Dict[str, Any]] = field(default_factory=list)
     delay: float = 0.0
+    confirmations: int = 1  # session_confirm sent this many times per request (reconnections)
 
     def __post_init__(self) -> None:
         self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
@@ -65,7 +66,8 @@ class FakeRasa:
         joined = self.sio.enter_room(sid, session_id)
         if inspect.isawaitable(joined):
             await joined
-        await self.sio.emit("session_confirm", session_id, room=sid)
+        for _ in range(self.confirmations):
+            await self.sio.emit("session_confirm", session_id, room=sid)
 
     def answers(self, text: str) -> List[Dict[str, Any]]:
         if text == "/greet":

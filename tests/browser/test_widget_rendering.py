@@ -133,6 +133,19 @@ def test_reload_keeps_the_conversation_and_the_session(widget: WidgetPage, fake_
     assert len(sent(fake_rasa, "/greet")) == 1  # no second greeting after the reload
 
 
+def test_a_session_confirmed_twice_is_greeted_once(widget: WidgetPage, fake_rasa: FakeRasa):
+    """A reconnection confirming the session again before the greeting is shown (seen on a
+    loaded machine) must not send a second greeting."""
+    fake_rasa.delay, fake_rasa.confirmations = 0.5, 2
+    try:
+        widget.open()
+        widget.settle(quiet_ms=800)
+        assert len(sent(fake_rasa, "/greet")) == 1
+        assert widget.button_titles() == ["Horaires d'un service", "Carte d'identité"]
+    finally:
+        fake_rasa.delay, fake_rasa.confirmations = 0.0, 1
+
+
 def test_restart_starts_a_new_conversation(widget: WidgetPage, fake_rasa: FakeRasa):
     widget.open()
     widget.ask("bonjour")

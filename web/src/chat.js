@@ -68,8 +68,13 @@ export function createChat({ container, config, store }) {
       return false;
     }
   };
-  const greetIfNew = () => {
-    if (config.greeting && chat.getMessages().length === 0 && !hasStoredHistory()) {
+  // One greeting per session: the socket may confirm the session again (a reconnection, a
+  // transport upgrade) before the first greeting's answer is shown, which would greet twice.
+  let greetedSession = null;
+  const greetIfNew = ({ sessionId } = {}) => {
+    if (!config.greeting || (sessionId && sessionId === greetedSession)) return;
+    if (chat.getMessages().length === 0 && !hasStoredHistory()) {
+      greetedSession = sessionId || null;
       rasa.send(config.greeting);
     }
   };
@@ -129,10 +134,10 @@ export function createChat({ container, config, store }) {
         transports: config.transports,
         store,
         metadata: () => pageMetadata(config),
-        onReady: () => {
+        onReady: (session) => {
           connectionErrorShown = false;
           signals.onOpen();
-          greetIfNew();
+          greetIfNew(session);
         },
         onBotMessage: (data) => {
           const responses = botMessageToResponses(data);
