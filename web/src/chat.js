@@ -125,9 +125,22 @@ export function createChat({ container, config, store }) {
       },
     },
   };
+  // deep-chat calls the handler again when it sets its connection up again (a re-render):
+  // one socket for the page, reporting to the latest signals. A second socket would be a
+  // second session, greeted too (the doubled greeting and buttons seen after a reload).
+  let signals = null;
   chat.connect = {
     websocket: true,
-    handler: (_, signals) => {
+    handler: (_, latest) => {
+      signals = latest;
+      latest.newUserMessage.listener = (body) => {
+        const text = lastUserText(body);
+        if (text && rasa) rasa.send(text);
+      };
+      if (rasa) {
+        if (rasa.ready) latest.onOpen();
+        return;
+      }
       rasa = new RasaSocket({
         url: config.socketUrl,
         path: config.socketPath,
@@ -150,10 +163,6 @@ export function createChat({ container, config, store }) {
           signals.onResponse({ error: CONNECTION_ERROR });
         },
       });
-      signals.newUserMessage.listener = (body) => {
-        const text = lastUserText(body);
-        if (text) rasa.send(text);
-      };
     },
   };
   Object.assign(chat.style, {
