@@ -19,9 +19,10 @@ from conversations import CONVERSATIONS  # noqa: E402  (bench/conversations.py)
 
 
 def held_out_conversations(limit=90):
-    """Real citizens' messages (held-out set), three per conversation."""
-    lines = (servers.PROJECT_ROOT / "tests" / "nlu" / "test_nlu_real.yml").read_text().splitlines()
-    texts = [line.strip()[2:] for line in lines if line.strip().startswith("- ")][:limit]
+    """Real citizens' messages (held-out set, as typed), three per conversation."""
+    from scripts.evaluate_understanding import held_out_examples
+
+    texts = [e["text"] for e in held_out_examples(["tests/nlu/test_nlu_real.yml"])][:limit]
     return [texts[i:i + 3] for i in range(0, len(texts), 3)]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
-from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -168,9 +167,10 @@ def test_closest_offers_look_alikes(catalogue):
 
 
 def held_out_texts():
-    return [re.sub(r"\[([^]]*)\](\{[^}]*\}|\([^)]*\))", r"\1", line.strip()[2:])
-            for path in sorted((Path(__file__).resolve().parents[1] / "nlu").glob("test_nlu*.yml"))
-            for line in path.read_text().splitlines() if line.strip().startswith("- ")]
+    """The held-out messages as citizens typed them (the evaluation's own reader)."""
+    from scripts.evaluate_understanding import DEFAULT_HELD_OUT, held_out_examples
+
+    return [example["text"] for example in held_out_examples(DEFAULT_HELD_OUT)]
 
 
 def test_tokens_match_is_the_plain_similarity_test():
