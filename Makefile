@@ -18,6 +18,10 @@ export ACTION_PORT ?= 5055
 export RASA_PORT ?= 5005
 export WEB_PORT ?= 8080
 export TRACKER_DB ?= tracker.db
+# Conversation locks shared by the rasa workers (endpoints.yml, rasa_extensions/ticket_lock_store.py).
+export LOCK_STORE_URL ?= sqlite:///locks.db
+# rasa server processes on RASA_PORT: one per core uses the machine (README, "Performance").
+export SANIC_WORKERS ?= 2
 export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 # `make run` restarts a server that dies, at most RESTART_LIMIT times per RESTART_WINDOW seconds.
 export RESTART_LIMIT ?= 5
@@ -75,11 +79,13 @@ $(WEB_BUILT): web/node_modules/.package-lock.json $(WEB_SOURCES)
 
 install: $(INSTALLED) $(WEB_BUILT)
 
-# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here) and
+# redis-server for the lock store's tests.
 test-deps:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  [ -z "$$missing" ] || { echo "Installing Debian's$$missing for the tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
 
 # --- model --------------------------------------------------------------------------------
 
@@ -117,7 +123,7 @@ x-setup: $(INSTALLED)
 
 test: install test-deps validate test-unit $(MODEL) test-nlu test-core test-integration
 
-test-unit: $(INSTALLED) web/node_modules/.package-lock.json
+test-unit: $(INSTALLED) web/node_modules/.package-lock.json test-deps
 	$(BIN)/python -m pytest tests/unit -q
 	npm test --prefix web
 

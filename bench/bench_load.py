@@ -11,13 +11,15 @@ conversation under a new sender id, each message waiting for the previous answer
   into a conversation that is not waiting for an answer; latency counts from the arrival,
   so time spent queueing counts (no coordinated omission).
 Prints p50/p95/p99, messages per second and errors (HTTP errors, timeouts, empty answers)
-per scenario, the resident memory (RSS) of the rasa and action servers after the load, and
-draws `results/bench_load.png` (latency distribution per scenario).
+per scenario, the memory of the rasa and action servers after the load (each with its child
+processes: RSS, and PSS, which counts a page shared by forked workers once), and draws
+`results/bench_load.png` (latency distribution per scenario).
 
 Without `--url` it starts an action server and a rasa server the way `make run` does
-(scripts/rasa_cli.py, the project's endpoints.yml, SQLite tracker store in a temporary folder).
+(scripts/rasa_cli.py, the project's endpoints.yml, `--workers` Sanic workers (SANIC_WORKERS,
+default 2), SQLite tracker store and lock file in a temporary folder).
 Targets (issue 12): one citizen p50 ≤ 40 ms, p95 ≤ 80 ms; closed 20 ≥ 40 msg/s; open 20/s
-p95 ≤ 150 ms with 0 errors; rasa server RSS ≤ 1.2 GB.
+p95 ≤ 150 ms with 0 errors; rasa server memory ≤ 1.2 GB.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import asyncio
 import contextlib
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -169,21 +170,37 @@ def listening_pid(port: int) -> Optional[int]:
     return None
 
 
-def rss_mb(pid: Optional[int]) -> str:
-    """Resident memory of a process and its descendants (VmRSS from /proc)."""
-    if pid is None:
-        return "unknown"
-    total, pending = 0, [pid]
+def process_tree(pid: int) -> List[int]:
+    """`pid` and its descendants (rasa's Sanic workers are children of its main process)."""
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
+        found.append(current)
         with contextlib.suppress(OSError):
-            with open(f"/proc/{current}/status") as status:
-                total += next((int(line.split()[1]) for line in status
-                               if line.startswith("VmRSS:")), 0)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
                     pending.extend(int(child) for child in children.read().split())
-    return f"{total / 1024:.0f} MB" if total else "unknown"
+    return found
+
+
+def _memory_kb(pid: int, path: str, field_name: str) -> int:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/{path}") as lines:
+        return next((int(line.split()[1]) for line in lines if line.startswith(field_name)), 0)
+    return 0
+
+
+def memory(pid: Optional[int]) -> str:
+    """Memory of a process and its descendants: RSS (a page shared by forked processes counts
+    in each) and PSS (a shared page counts once, split between them: what they take)."""
+    if pid is None:
+        return "unknown"
+    tree = process_tree(pid)
+    rss = sum(_memory_kb(p, "status", "VmRSS:") for p in tree)
+    pss = sum(_memory_kb(p, "smaps_rollup", "Pss:") for p in tree)
+    if not rss:
+        return "unknown"
+    processes = f", {len(tree)} processes" if len(tree) > 1 else ""
+    return f"RSS {rss / 1024:.0f} MB, PSS {pss / 1024:.0f} MB{processes}"
 
 
 def draw(results: List[Result], path: Path) -> None:
@@ -209,9 +226,9 @@ def draw(results: List[Result], path: Path) -> None:
 
 
 @contextlib.contextmanager
-def own_servers(workdir: Path) -> Iterator[Dict[str, object]]:
+def own_servers(workdir: Path, workers: int) -> Iterator[Dict[str, object]]:
     with servers.action_server(workdir) as action, \
-            servers.rasa_server(workdir, action.url) as rasa:
+            servers.rasa_server(workdir, action.url, env={"SANIC_WORKERS": str(workers)}) as rasa:
         yield {"url": rasa.url, "rasa": rasa.process.pid, "action": action.process.pid}
 
 
@@ -233,6 +250,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("SANIC_WORKERS", 2)),
+                        help="without --url: rasa workers (SANIC_WORKERS, as make run: 2)")
     parser.add_argument("--chart", type=Path, default=PROJECT_ROOT / "results" / "bench_load.png")
     args = parser.parse_args()
     print(describe_machine())
@@ -243,7 +262,8 @@ def main() -> int:
             processes = {"rasa": listening_pid(port), "action": listening_pid(args.action_port)}
         else:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            started = stack.enter_context(own_servers(workdir))
+            started = stack.enter_context(own_servers(workdir, args.workers))
+            print(f"rasa server: {args.workers} worker(s), locks in SQLite (as make run)")
             url = str(started["url"])
             processes = {"rasa": started["rasa"], "action": started["action"]}
         results = asyncio.run(scenarios(url, args))
@@ -252,8 +272,8 @@ def main() -> int:
         for result in results:
             for error in sorted(set(result.errors))[:5]:
                 print(f"  {result.name}: {result.errors.count(error)} x {error}")
-        print(f"RSS after the load: rasa server {rss_mb(processes['rasa'])}, "
-              f"action server {rss_mb(processes['action'])}")
+        print(f"Memory after the load: rasa server {memory(processes['rasa'])}; "
+              f"action server {memory(processes['action'])}")
         draw(results, args.chart)
         print(f"chart: {args.chart}")
     return 0

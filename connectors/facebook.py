@@ -32,11 +32,11 @@ are shared with the X channel (connectors/once_only.py, connectors/turns.py,
 connectors/webhook_channel.py), and so is the HTTP client under the Graph API client
 (connectors/http_client.py).
 
-State kept in memory, per rasa server process: the recent ``mid``s (de-duplication) and who
-owns each thread. Thread ownership is also derived from Facebook's events (a message arriving
-in ``messaging`` means the bot owns the thread; in ``standby``, another app does), so a restart
-loses nothing that matters. Several rasa servers behind a load balancer would share both
-through Redis (``SET mid NX EX 86400``; a hash PSID -> owner app); see README.
+State shared by the rasa processes (connectors/shared_state.py: LOCK_STORE_URL's SQLite file
+or Redis; an event and its redelivery may reach different workers or servers): the recent
+``mid``s (de-duplication, 24 h) and who owns each thread. Thread ownership is also derived
+from Facebook's events (a message arriving in ``messaging`` means the bot owns the thread; in
+``standby``, another app does).
 
 Settings (credentials.yml section ``connectors.facebook.MessengerInput``, or environment):
 
@@ -69,7 +69,6 @@ import hmac
 import json
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
@@ -81,6 +80,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import messenger_format as fmt
+from connectors import shared_state
 from connectors.credentials import expand_env  # noqa: F401 (fb.expand_env in tests)
 from connectors.graph_api import (
     DEFAULT_GRAPH_API_URL,
@@ -89,6 +89,7 @@ from connectors.graph_api import (
     normalize_version,
 )
 from connectors.once_only import RecentIds
+from connectors.shared_state import MemoryValues
 from connectors.turns import SerialRunner, TurnLoop
 from connectors.webhook_channel import WebhookChannel, read_settings
 
@@ -288,33 +289,32 @@ def parse_webhook(payload: Any) -> List[MessengerEvent]:
     return events
 
 
-# --- in-memory state -------------------------------------------------------------------------
+# --- shared state -------------------------------------------------------------------------------
 
 class ThreadOwners:
-    """Which threads another app (the Page Inbox) owns; the bot owns all the others."""
+    """Which threads another app (the Page Inbox) owns; the bot owns all the others.
 
-    def __init__(self) -> None:
-        self._others: Dict[str, str] = {}
-        self._lock = threading.Lock()  # used from the server's loop and the turn loop
+    ``values``: shared by the rasa processes (connectors/shared_state.py); without it, this
+    process's memory. An owner is kept until the thread comes back to the bot."""
+
+    def __init__(self, values: Any = None) -> None:
+        self.values = values if values is not None else MemoryValues()
 
     def owned_by_other(self, psid: str) -> bool:
-        return psid in self._others
+        return self.owner(psid) is not None
 
     def owner(self, psid: str) -> Optional[str]:
-        return self._others.get(psid)
+        return self.values.get(f"messenger:thread:{psid}")
 
     def give(self, psid: str, app_id: str, reason: str) -> None:
-        with self._lock:
-            changed = self._others.get(psid) != app_id
-            self._others[psid] = app_id
+        changed = self.owner(psid) != app_id
+        self.values.set(f"messenger:thread:{psid}", app_id, None)
         if changed:
             logger.info("Messenger: thread of %s now owned by app %s (%s): the bot stays silent",
                         psid, app_id, reason)
 
     def back_to_bot(self, psid: str, reason: str) -> None:
-        with self._lock:
-            changed = self._others.pop(psid, None) is not None
-        if changed:
+        if self.values.delete(f"messenger:thread:{psid}"):
             logger.info("Messenger: thread of %s back to the bot (%s): the bot answers again",
                         psid, reason)
 
@@ -487,8 +487,9 @@ class MessengerInput(WebhookChannel, FacebookInput):
         self.client = GraphAPIClient(fb_access_token or "", app_secret=fb_secret,
                                      base_url=self.graph_api_url,
                                      version=self.graph_api_version)
-        self.seen = RecentIds()
-        self.threads = ThreadOwners()
+        shared = shared_state.for_channels()  # what every rasa process of the city sees
+        self.seen = RecentIds(values=shared, namespace="messenger:seen:")
+        self.threads = ThreadOwners(values=shared)
         if max_concurrent_turns is None:
             max_concurrent_turns = int(os.environ.get("FB_MAX_CONCURRENT_TURNS", "16") or 16)
         self.runner = SerialRunner(max_concurrent_turns, label="Messenger")

@@ -5,58 +5,43 @@ answer, one copy per subscription). Each channel keys its events (Messenger's ``
 event id) and asks ``first_time``; the bot's own sends are remembered the same way (X: the DM
 event ids the send API returned, to tell the bot's echoes from a person's messages).
 
-In memory, per rasa server process: several rasa servers behind a load balancer would share
-these keys through Redis (``SET key NX EX 86400``); see README, "Scaling out".
+The keys live where connectors/shared_state.py says: shared by the rasa processes (a
+redelivery may reach another worker or server), or in this process when nothing is shared.
 """
 
 from __future__ import annotations
 
-import collections
-import threading
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
+
+from connectors.shared_state import MemoryValues
 
 
 class RecentIds:
-    """The ids seen in the last ``ttl`` seconds (at most ``max_size``): de-duplication.
+    """The ids seen in the last ``ttl`` seconds: de-duplication.
 
-    Thread-safe: the webhook (server loop) and the turns (turn loop thread) may both use one.
+    ``values``: a shared back end (connectors/shared_state.py), keys under ``namespace``;
+    without one, this process's memory, at most ``max_size`` ids. Thread-safe.
     """
 
     def __init__(self, max_size: int = 50_000, ttl: float = 24 * 3600.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_size, self.ttl, self.clock = max_size, ttl, clock
-        self._seen: "collections.OrderedDict[str, float]" = collections.OrderedDict()
-        self._lock = threading.Lock()
-
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            key, seen_at = next(iter(self._seen.items()))
-            if now - seen_at <= self.ttl and len(self._seen) <= self.max_size:
-                break
-            self._seen.popitem(last=False)
+                 clock: Callable[[], float] = time.monotonic, values: Any = None,
+                 namespace: str = "") -> None:
+        self.ttl, self.namespace = ttl, namespace
+        self.values = values if values is not None else MemoryValues(max_size, clock)
 
     def first_time(self, key: Optional[str]) -> bool:
         """True the first time ``key`` is seen (and remembers it); always True for None."""
         if key is None:
             return True
-        with self._lock:
-            now = self.clock()
-            self._expire(now)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            self._expire(now)
-            return True
+        return self.values.add(self.namespace + key, "1", self.ttl)
 
     def remember(self, key: str) -> None:
         """Remember ``key`` (whether or not it was seen before)."""
-        self.first_time(key)
+        self.values.set(self.namespace + key, "1", self.ttl)
 
     def __contains__(self, key: object) -> bool:
-        with self._lock:
-            self._expire(self.clock())
-            return key in self._seen
+        return isinstance(key, str) and self.values.get(self.namespace + key) is not None
 
-    def __len__(self) -> int:
-        return len(self._seen)
+    def __len__(self) -> int:  # in-process memory only
+        return len(self.values)

@@ -45,28 +45,30 @@ X_TURNS_IN_THREAD (1; 0 runs the turns on the server's loop), X_GIL_SWITCH_INTER
 Without the five secrets the channel stays off: it says so in one log line and its webhook
 answers 503.
 
-State kept in memory, per rasa server process: recent DM event ids, the ids of the bot's own
-DMs, the pauses and the numbered choices. A restart forgets them (a pause ends early; an old
-numbered list no longer answers to "2"); several rasa servers would share them through Redis.
+State shared by the rasa processes (connectors/shared_state.py: LOCK_STORE_URL's SQLite file
+or Redis): recent DM event ids, the ids of the bot's own DMs, the pauses and the numbered
+choices, each with its lifetime; a DM and its echo may reach different workers or servers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
-import threading
 import time
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import shared_state
 from connectors.buttons import Choice, match_reply
 from connectors.message_bounds import json_depth
 from connectors.once_only import RecentIds
+from connectors.shared_state import MemoryValues
 from connectors.turns import SerialRunner, TurnLoop
 from connectors.webhook_channel import WebhookChannel, read_settings
 from connectors.x_api import DEFAULT_X_API_URL, XAPIClient
@@ -109,64 +111,44 @@ def _env_number(name: str, default: float, low: float, high: float) -> float:
 # --- per-citizen state -----------------------------------------------------------------------
 
 class HumanPause:
-    """The citizens a person of the city is talking with: the bot stays silent until then."""
+    """The citizens a person of the city is talking with: the bot stays silent until then.
+
+    ``values``: shared by the rasa processes (connectors/shared_state.py), with the machine's
+    clock; without it, this process's memory on ``clock``."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 max_size: int = 50_000) -> None:
-        self.clock = clock
-        self.max_size = max_size
-        self._until: Dict[str, float] = {}
-        self._lock = threading.Lock()
+                 max_size: int = 50_000, values: Any = None) -> None:
+        self.clock = time.time if values is not None else clock
+        self.values = values if values is not None else MemoryValues(max_size, clock)
 
     def pause(self, citizen: str, seconds: float) -> None:
-        with self._lock:
-            self._until.pop(citizen, None)
-            self._until[citizen] = self.clock() + seconds
-            while len(self._until) > self.max_size:  # oldest pauses first
-                self._until.pop(next(iter(self._until)))
+        self.values.set(f"x:pause:{citizen}", repr(self.clock() + seconds), seconds)
 
     def remaining(self, citizen: str) -> float:
         """Seconds left of the citizen's pause, 0 when the bot may answer."""
-        with self._lock:
-            until = self._until.get(citizen)
-            if until is None:
-                return 0.0
-            left = until - self.clock()
-            if left <= 0:
-                del self._until[citizen]
-                return 0.0
-            return left
+        until = self.values.get(f"x:pause:{citizen}")
+        return max(0.0, float(until) - self.clock()) if until else 0.0
 
 
 class ChoiceMemory:
-    """The numbered choices last sent to each citizen, for ``ttl`` seconds."""
+    """The numbered choices last sent to each citizen, for ``ttl`` seconds (``values`` as for
+    ``HumanPause``)."""
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic,
-                 max_size: int = 50_000) -> None:
-        self.ttl, self.clock, self.max_size = ttl, clock, max_size
-        self._lists: Dict[str, Tuple[float, List[Choice]]] = {}
-        self._lock = threading.Lock()
+                 max_size: int = 50_000, values: Any = None) -> None:
+        self.ttl = ttl
+        self.values = values if values is not None else MemoryValues(max_size, clock)
 
     def remember(self, citizen: str, choices: List[Choice]) -> None:
-        with self._lock:
-            self._lists.pop(citizen, None)
-            self._lists[citizen] = (self.clock(), list(choices))
-            while len(self._lists) > self.max_size:
-                self._lists.pop(next(iter(self._lists)))
+        self.values.set(f"x:choices:{citizen}",
+                        json.dumps([dataclasses.asdict(choice) for choice in choices]), self.ttl)
 
     def forget(self, citizen: str) -> None:
-        with self._lock:
-            self._lists.pop(citizen, None)
+        self.values.delete(f"x:choices:{citizen}")
 
     def get(self, citizen: str) -> List[Choice]:
-        with self._lock:
-            entry = self._lists.get(citizen)
-            if entry is None:
-                return []
-            if self.clock() - entry[0] > self.ttl:
-                del self._lists[citizen]
-                return []
-            return entry[1]
+        stored = self.values.get(f"x:choices:{citizen}")
+        return [Choice(**fields) for fields in json.loads(stored)] if stored else []
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -283,10 +265,12 @@ class XInput(WebhookChannel, InputChannel):
         if choices_minutes is None:
             choices_minutes = _env_number("X_CHOICES_MINUTES", 30, 0, 7 * 24 * 60)
         self.human_pause_minutes = human_pause_minutes
-        self.seen = RecentIds()  # DM events received
-        self.sent_ids = RecentIds()  # DM events the bot sent (their echoes are ignored)
-        self.pauses = HumanPause()
-        self.choices = ChoiceMemory(choices_minutes * 60)
+        shared = shared_state.for_channels()  # what every rasa process of the city sees
+        self.seen = RecentIds(values=shared, namespace="x:seen:")  # DM events received
+        # DM events the bot sent (their echoes are ignored)
+        self.sent_ids = RecentIds(values=shared, namespace="x:sent:")
+        self.pauses = HumanPause(values=shared)
+        self.choices = ChoiceMemory(choices_minutes * 60, values=shared)
         if max_concurrent_turns is None:
             max_concurrent_turns = int(_env_number("X_MAX_CONCURRENT_TURNS", 16, 1, 1000))
         self.runner = SerialRunner(max_concurrent_turns, label="X")

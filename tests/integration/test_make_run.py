@@ -43,7 +43,8 @@ def make_run(tmp_path) -> Iterator[Tuple[subprocess.Popen, Dict[str, str]]]:
     Afterwards, checks that nothing is left listening on those ports.
     """
     ports = {name: str(servers.free_port()) for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
-    env = dict(os.environ, **ports, TRACKER_DB=str(tmp_path / "tracker.db"))
+    env = dict(os.environ, **ports, TRACKER_DB=str(tmp_path / "tracker.db"),
+               LOCK_STORE_URL=f"sqlite:///{tmp_path}/locks.db")
     for name in ("FB_VERIFY_TOKEN", "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "MAKEFLAGS",
                  "RESTART_LIMIT", "RESTART_WINDOW", "X_CONSUMER_KEY", "X_CONSUMER_SECRET",
                  "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET", "X_BOT_USER_ID"):

@@ -78,7 +78,10 @@ def fb_server(servers_dir, action_server, graph):
         pytest.skip(f"{servers.MODEL_PATH} is missing: run `make train`")
     env = {"FB_VERIFY_TOKEN": VERIFY, "FB_APP_SECRET": SECRET, "FB_PAGE_ACCESS_TOKEN": TOKEN,
            "FB_GRAPH_API_URL": graph.url, "FB_APP_ID": OUR_APP_ID,
-           "FB_GRAPH_TIMEOUT": str(GRAPH_TIMEOUT)}
+           "FB_GRAPH_TIMEOUT": str(GRAPH_TIMEOUT),
+           # two workers, as `make run`: an event and its redelivery may each reach either
+           # (connectors/shared_state.py)
+           "SANIC_WORKERS": "2"}
     # The project's credentials.yml, rendered as `make run` does.
     creds, off = credentials_renderer.render(
         (servers.PROJECT_ROOT / "credentials.yml").read_text(), env)

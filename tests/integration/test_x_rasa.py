@@ -69,7 +69,10 @@ def x_server(servers_dir, action_server, x_api):
     env = dict(zip(("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN",
                     "X_ACCESS_TOKEN_SECRET"), KEYS),
                X_BOT_USER_ID=BOT, X_API_URL=x_api.url, X_API_TIMEOUT="2",
-               X_HUMAN_PAUSE_MINUTES=str(PAUSE_SECONDS / 60))
+               X_HUMAN_PAUSE_MINUTES=str(PAUSE_SECONDS / 60),
+               # two workers, as `make run`: a DM, its redelivery and the echo of the bot's
+               # answer may each reach either (connectors/shared_state.py)
+               SANIC_WORKERS="2")
     creds, off = credentials_renderer.render(
         (servers.PROJECT_ROOT / "credentials.yml").read_text(), env)
     assert not any(line.startswith("X (Twitter)") for line in off)

@@ -104,7 +104,8 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
 
 def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env.update({"PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    # One rasa worker unless a test asks for more: each worker loads the whole model.
+    env.update({"PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "SANIC_WORKERS": "1"})
     env.update(extra or {})
     return env
 
@@ -148,7 +149,9 @@ def rasa_server(workdir: Path, action_url: str, credentials: Optional[str] = Non
     tracker_db = tracker_db or workdir / f"tracker-{port}.db"
     # The project's endpoints.yml, as `make run` uses it, filled through its variables.
     server_env = base_env({"ACTION_ENDPOINT_URL": f"{action_url}/webhook",
-                           "TRACKER_DB": str(tracker_db), **(env or {})})
+                           "TRACKER_DB": str(tracker_db),
+                           "LOCK_STORE_URL": f"sqlite:///{workdir}/locks-{port}.db",
+                           **(env or {})})
     credentials_file = workdir / f"credentials-{port}.yml"
     credentials_file.write_text(credentials if credentials is not None
                                 else project_credentials(server_env))

@@ -206,3 +206,39 @@ def test_an_absolute_member_stays_inside_the_model_folder(tmp_path):
     _extract_with_fixes(tmp_path / "model.tar.gz", tmp_path / "into")
     assert not outside.exists()  # the "data" filter strips the leading "/"
     assert (tmp_path / "into" / str(outside).lstrip("/")).read_bytes() == b"evil"
+
+
+def _run_python(code: str) -> str:
+    import subprocess
+    import sys
+
+    from tests.support.servers import PROJECT_ROOT
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_tensorflow_and_rasa_load_without_jax():
+    out = _run_python(
+        "import sys\n"
+        "from rasa_extensions import rasa_fixes\n"
+        "rasa_fixes.install()\n"
+        "import rasa.core.agent, tensorflow as tf\n"
+        "print(tf.reduce_sum(tf.constant([1.0, 2.0])).numpy())\n"
+        "print(any(name == 'jax' or name.startswith('jax.') for name in sys.modules\n"
+        "          if sys.modules[name] is not None))\n")
+    assert out.split() == ["3.0", "False"]
+
+
+def test_a_forked_worker_starts_with_the_imported_objects_frozen():
+    out = _run_python(
+        "import gc, os\n"
+        "from rasa_extensions import rasa_fixes\n"
+        "rasa_fixes.install()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(0 if gc.get_freeze_count() > 1000 else 1)\n"
+        "print(os.waitpid(pid, 0)[1])\n")
+    assert out.strip() == "0"
