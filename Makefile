@@ -18,11 +18,16 @@ export ACTION_PORT ?= 5055
 export RASA_PORT ?= 5005
 export WEB_PORT ?= 8080
 export TRACKER_DB ?= tracker.db
+# Conversations (endpoints.yml): SQLite by default; postgresql://… for several rasa servers.
+export TRACKER_STORE_URL ?= sqlite:///$(TRACKER_DB)
 # Conversation locks shared by the rasa workers (endpoints.yml, rasa_extensions/ticket_lock_store.py).
 export LOCK_STORE_URL ?= sqlite:///locks.db
 # rasa server processes on RASA_PORT: one per core uses the machine (README, "Performance").
 export SANIC_WORKERS ?= 2
 export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+# `make cluster`: RASA_SERVERS rasa servers on RASA_PORT, RASA_PORT+1…, behind nginx on LB_PORT.
+export RASA_SERVERS ?= 2
+export LB_PORT ?= 8000
 # `make run` restarts a server that dies, at most RESTART_LIMIT times per RESTART_WINDOW seconds.
 export RESTART_LIMIT ?= 5
 export RESTART_WINDOW ?= 600
@@ -40,8 +45,8 @@ TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/n
 WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune \
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help install train validate run shell test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start profile-turn \
+.PHONY: help install train validate run shell cluster cluster-deps test test-unit test-nlu test-core test-integration \
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race profile-turn \
         messenger-setup clean
 
 help:
@@ -51,6 +56,7 @@ help:
 	@echo "make train    train the model into $(MODEL) if the data or config changed"
 	@echo "make validate check the catalogue and the training data"
 	@echo "make shell    chat in the terminal (rasa shell) with the action server"
+	@echo "make cluster  several rasa servers on PostgreSQL and Redis behind nginx (LB_PORT)"
 	@echo "make bench    print the benchmark figures (NLU latency, FAQ retrieval, actions, widget,"
 	@echo "              Messenger, message length, hostile inputs)"
 	@echo "make messenger-setup  configure the Facebook page (Get Started, greeting, menu)"
@@ -59,6 +65,7 @@ help:
 	@echo "make bench-load    load through the REST channel (latency, msg/s, memory, chart)"
 	@echo "make bench-start   when make run answers its first message (three starts)"
 	@echo "make profile-turn  where the time of a turn goes (cProfile)"
+	@echo "make bench-lock-race  conversations mixed up by two rasa processes, per lock store"
 
 # --- set-up -------------------------------------------------------------------------------
 
@@ -79,13 +86,23 @@ $(WEB_BUILT): web/node_modules/.package-lock.json $(WEB_SOURCES)
 
 install: $(INSTALLED) $(WEB_BUILT)
 
-# Debian's Chromium for the browser tests (Playwright cannot download browsers here) and
-# redis-server for the lock store's tests.
+# Debian's packages, installed when missing (apt-get: root): chromium for the browser tests
+# (Playwright cannot download browsers here), redis-server, nginx and PostgreSQL for
+# `make cluster` and the tests of the lock store and of several rasa servers.
+define apt_install_missing
+missing=""; for need in $(1); do case $$need in \
+  postgresql) ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing $$need";; \
+  nginx-light) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing $$need";; \
+  *) command -v $$need >/dev/null || missing="$$missing $$need";; esac; done; \
+[ -z "$$missing" ] || { echo "Installing Debian's$$missing…"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
+endef
+
 test-deps:
-	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
-	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	  [ -z "$$missing" ] || { echo "Installing Debian's$$missing for the tests…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
+	@$(call apt_install_missing,chromium redis-server nginx-light postgresql)
+
+cluster-deps:
+	@$(call apt_install_missing,redis-server nginx-light postgresql)
 
 # --- model --------------------------------------------------------------------------------
 
@@ -109,6 +126,11 @@ run: install $(MODEL)
 
 shell: $(INSTALLED) $(MODEL)
 	@scripts/shell.sh
+
+# The scaled-out topology on this machine: PostgreSQL, Redis, nginx (Debian's, installed when
+# missing), one action server, RASA_SERVERS rasa servers (README, "Scaling out").
+cluster: install $(MODEL) cluster-deps
+	@scripts/cluster.sh
 
 messenger-setup: $(INSTALLED)
 	$(BIN)/python -m connectors.messenger_setup
@@ -169,6 +191,10 @@ bench-x: $(MODEL)
 # in results/bench_load.png (BENCH_LOAD_ARGS="--url http://127.0.0.1:5005" for a running one).
 bench-load: $(MODEL)
 	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
+
+# Conversations mixed up by two rasa processes: rasa's RedisLockStore against the project's.
+bench-lock-race: $(MODEL)
+	$(BIN)/python bench/bench_lock_race.py
 
 # Where a turn's time goes (cProfile around Agent.handle_text, real action server).
 # When `make run` answers its first message (three starts, model trained).

@@ -50,7 +50,7 @@ def one_run(timeout: float) -> Dict[str, float]:
     ports = {name: str(free_port()) for name in ("ACTION_PORT", "RASA_PORT", "WEB_PORT")}
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, **ports, "RASA_API_TOKEN": TOKEN,
-               "TRACKER_DB": str(Path(folder) / "tracker.db"),
+               "TRACKER_STORE_URL": f"sqlite:///{folder}/tracker.db",
                "LOCK_STORE_URL": f"sqlite:///{folder}/locks.db"}
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
         checks = {

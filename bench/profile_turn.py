@@ -57,7 +57,7 @@ async def profile(args, workdir: Path, action_url: str) -> None:
 
         rasa_fixes.install()
     os.environ.update({"ACTION_ENDPOINT_URL": f"{action_url}/webhook",
-                       "TRACKER_DB": str(workdir / "tracker.db"),
+                       "TRACKER_STORE_URL": f"sqlite:///{workdir}/tracker.db",
                        "LOCK_STORE_URL": f"sqlite:///{workdir}/locks.db"})
     endpoints = AvailableEndpoints.read_endpoints(str(servers.PROJECT_ENDPOINTS))
     agent = await load_agent(model_path=str(args.model), endpoints=endpoints)

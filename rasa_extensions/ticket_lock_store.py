@@ -25,8 +25,8 @@ arrival order. A ticket is a lease of `lease_seconds` that its holder renews whi
 and a waiter renews at each look: a slow action never lets the next message in, and a crashed
 process's tickets lapse within one lease. Redis leases use Redis's clock (one clock for every
 server); SQLite's use the machine's. A waiter gives up after `max_wait_seconds`
-(`LockWaitGaveUp`); `answer_when_busy` then tells the citizen in French to send the message
-again, instead of silence.
+(`LockWaitGaveUp`); rasa_extensions/turn_failures.py then tells the citizen in French to send
+the message again, instead of silence.
 """
 
 from __future__ import annotations
@@ -47,9 +47,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 15.0
 DEFAULT_MAX_WAIT_SECONDS = 30.0
-# What a citizen reads when their message waited too long behind their previous one.
-BUSY_ANSWER = ("Je suis encore occupé avec votre message précédent. "
-               "Pouvez-vous renvoyer celui-ci dans un instant ?")
 
 
 class LockWaitGaveUp(LockError):
@@ -239,28 +236,3 @@ class TicketLockStore(LockStore):
 
     def save_lock(self, lock: TicketLock) -> None:
         raise NotImplementedError("tickets are issued by TicketLockStore.lock")
-
-
-async def answer_when_busy(agent: Any, message: Any) -> Any:
-    """`Agent.handle_message`, with a French answer when the lock wait gives up."""
-    try:
-        return await _handle_message(agent, message)
-    except LockWaitGaveUp:
-        logger.warning("A message waited too long behind its conversation's previous one")
-        if message.output_channel is not None:
-            await message.output_channel.send_text_message(message.sender_id, BUSY_ANSWER)
-        # what rasa returns: the collected answers (REST), None for the other channels
-        return getattr(message.output_channel, "messages", None)
-
-
-_handle_message: Any = None
-
-
-def install() -> None:
-    """Make every channel answer in French when a message gives up waiting (idempotent)."""
-    global _handle_message
-    from rasa.core.agent import Agent
-
-    if _handle_message is None:
-        _handle_message = Agent.handle_message
-        Agent.handle_message = answer_when_busy

@@ -9,12 +9,12 @@ set -euo pipefail
 BIN=.venv/bin
 RUN_DIR=.run
 mkdir -p "$RUN_DIR"
-: "${ACTION_PORT:?}" "${RASA_PORT:?}" "${WEB_PORT:?}" "${MODEL:?}" "${TRACKER_DB:?}"
-: "${LOCK_STORE_URL:?}"
+: "${ACTION_PORT:?}" "${RASA_PORT:?}" "${WEB_PORT:?}" "${MODEL:?}"
+: "${TRACKER_STORE_URL:?}" "${LOCK_STORE_URL:?}"
 : "${CORS_ORIGINS:?}"
 export BIND_INTERFACE="${BIND_INTERFACE:-0.0.0.0}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
-export TRACKER_DB LOCK_STORE_URL
+export TRACKER_STORE_URL LOCK_STORE_URL
 
 "$BIN/python" -m connectors.credentials credentials.yml "$RUN_DIR/credentials.yml"
 

@@ -15,34 +15,49 @@ import secrets
 import sys
 import time
 from pathlib import Path
-from typing import List, Mapping
+from typing import Callable, List, Mapping, Optional
 
 from supervise import Service, Supervisor, format_window
 
 BIN = Path(".venv/bin")
 
 
+def action_service(env: Mapping[str, str], run_dir: Path) -> Service:
+    action_port = env["ACTION_PORT"]
+    # rasa_sdk's own server: what `rasa run actions` runs, without importing rasa
+    return Service("action server",
+                   [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                    "--port", action_port],
+                   run_dir / "actions.log", f"http://127.0.0.1:{action_port}/health",
+                   start_timeout=60)
+
+
+def rasa_service(env: Mapping[str, str], token: str, run_dir: Path, port: str,
+                 name: str = "rasa server", log_name: str = "rasa",
+                 server_env: Optional[Mapping[str, str]] = None) -> Service:
+    return Service(name,
+                   [str(BIN / "python"), "scripts/rasa_cli.py", "run", "--model", env["MODEL"],
+                    "--interface", env.get("BIND_INTERFACE", "0.0.0.0"), "--port", port,
+                    "--enable-api", "--auth-token", token, "--cors",
+                    *env["CORS_ORIGINS"].split(), "--endpoints", "endpoints.yml",
+                    "--credentials", str(run_dir / "credentials.yml")],
+                   run_dir / f"{log_name}.log", f"http://127.0.0.1:{port}/status?token={token}",
+                   # about 14 s on an idle 2-core machine, much more on a busy one
+                   start_timeout=300, env=server_env)
+
+
+def web_service(env: Mapping[str, str], run_dir: Path, rasa_url: str) -> Service:
+    web_port = env["WEB_PORT"]
+    return Service("widget page",
+                   [str(BIN / "python"), "web/serve.py", "--port", web_port,
+                    "--rasa-url", rasa_url],
+                   run_dir / "web.log", f"http://127.0.0.1:{web_port}/", start_timeout=30)
+
+
 def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]:
-    action_port, rasa_port, web_port = env["ACTION_PORT"], env["RASA_PORT"], env["WEB_PORT"]
-    return [
-        Service("action server",
-                # rasa_sdk's own server: what `rasa run actions` runs, without importing rasa
-                [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", action_port],
-                run_dir / "actions.log", f"http://127.0.0.1:{action_port}/health",
-                start_timeout=60),
-        Service("rasa server",
-                [str(BIN / "python"), "scripts/rasa_cli.py", "run", "--model", env["MODEL"],
-                 "--interface", env.get("BIND_INTERFACE", "0.0.0.0"), "--port", rasa_port,
-                 "--enable-api", "--auth-token", token, "--cors", *env["CORS_ORIGINS"].split(),
-                 "--endpoints", "endpoints.yml", "--credentials",
-                 str(run_dir / "credentials.yml")],
-                run_dir / "rasa.log", f"http://127.0.0.1:{rasa_port}/status?token={token}",
-                start_timeout=300),  # about 18 s on an idle 2-core machine, much more on a busy one
-        Service("widget page",
-                [str(BIN / "python"), "web/serve.py", "--port", web_port,
-                 "--rasa-url", f"http://localhost:{rasa_port}"],
-                run_dir / "web.log", f"http://127.0.0.1:{web_port}/", start_timeout=30),
-    ]
+    return [action_service(env, run_dir),
+            rasa_service(env, token, run_dir, env["RASA_PORT"]),
+            web_service(env, run_dir, f"http://localhost:{env['RASA_PORT']}")]
 
 
 def banner(env: Mapping[str, str], token: str, token_note: str, seconds: float,
@@ -72,10 +87,12 @@ def setting(env: Mapping[str, str], name: str, default: int, minimum: int) -> in
     return value
 
 
-def main(argv: List[str]) -> int:
+def run_supervised(run_dir: Path, make_services: Callable[..., List[Service]],
+              make_banner: Callable[..., str]) -> int:
+    """Runs the services `make_services(env, token, run_dir)` gives until Ctrl-C, printing
+    `make_banner(env, token, token_note, seconds, limit, window)` once all answer."""
     started = time.monotonic()
-    env = os.environ
-    run_dir = Path(argv[1] if len(argv) > 1 else ".run")
+    env = dict(os.environ)
     limit = setting(env, "RESTART_LIMIT", 5, minimum=0)
     window = setting(env, "RESTART_WINDOW", 600, minimum=1)
     token = env.get("RASA_API_TOKEN", "")
@@ -84,10 +101,15 @@ def main(argv: List[str]) -> int:
         token = secrets.token_urlsafe(24)
         token_note = "(generated for this run; set RASA_API_TOKEN to choose it)"
 
-    supervisor = Supervisor(services(env, token, run_dir), limit, window)
+    supervisor = Supervisor(make_services(env, token, run_dir), limit, window)
     supervisor.stop_on_signals()
     return supervisor.run(on_ready=lambda: print(
-        banner(env, token, token_note, time.monotonic() - started, limit, window), flush=True))
+        make_banner(env, token, token_note, time.monotonic() - started, limit, window),
+        flush=True))
+
+
+def main(argv: List[str]) -> int:
+    return run_supervised(Path(argv[1] if len(argv) > 1 else ".run"), services, banner)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@
 set -euo pipefail
 BIN=.venv/bin
 mkdir -p .run
-: "${ACTION_PORT:?}" "${MODEL:?}" "${TRACKER_DB:?}" "${LOCK_STORE_URL:?}"
+: "${ACTION_PORT:?}" "${MODEL:?}" "${TRACKER_STORE_URL:?}" "${LOCK_STORE_URL:?}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}"
-export TRACKER_DB LOCK_STORE_URL
+export TRACKER_STORE_URL LOCK_STORE_URL
 
 "$BIN/python" -m rasa_sdk --actions actions --port "$ACTION_PORT" >.run/actions-shell.log 2>&1 &
 action_pid=$!

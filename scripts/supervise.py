@@ -14,6 +14,7 @@ import ctypes
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Deque, Optional, Sequence, TextIO
+from typing import Callable, Deque, Mapping, Optional, Sequence, TextIO
 
 STOP_GRACE = 10.0  # seconds a server has to stop on SIGTERM before SIGKILL
 LOG_TAIL_LINES = 30
@@ -34,8 +35,10 @@ class Service:
     name: str  # "rasa server", as written in every message
     command: Sequence[str]
     log: Path  # truncated at the first start, appended across restarts
-    health_url: str
+    health_url: str  # http://… (a 2xx answer) or tcp://host:port (accepts a connection)
     start_timeout: float  # seconds it has to answer at health_url after each start
+    env: Optional[Mapping[str, str]] = None  # the environment, when not the supervisor's
+    stdin_text: Optional[str] = None  # written to its standard input at each start (secrets)
 
     @property
     def pid_file(self) -> Path:
@@ -124,6 +127,13 @@ def log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def answers(url: str, timeout: float = 2.0) -> bool:
+    if url.startswith("tcp://"):
+        host, _, port = url[len("tcp://"):].rstrip("/").rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout):
+                return True
+        except OSError:
+            return False
     try:
         with urllib.request.urlopen(url, timeout=timeout):
             return True
@@ -230,9 +240,14 @@ class Supervisor:
                 log.flush()
             try:
                 child.process = subprocess.Popen(
-                    list(service.command), stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True,
-                    preexec_fn=_die_with_supervisor)
+                    list(service.command),
+                    stdin=subprocess.DEVNULL if service.stdin_text is None else subprocess.PIPE,
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    preexec_fn=_die_with_supervisor,
+                    env=None if service.env is None else dict(service.env))
+                if service.stdin_text is not None:
+                    child.process.stdin.write(service.stdin_text.encode())
+                    child.process.stdin.close()
             except OSError as error:
                 raise GiveUp(f"error: cannot start the {service.name}: {error}") from error
         service.pid_file.write_text(f"{child.process.pid}\n")

@@ -35,7 +35,7 @@ def test_same_conversations_as_with_dask(action_server, tmp_path, monkeypatch):
     from rasa_extensions import graph_run, rasa_fixes
 
     monkeypatch.setenv("ACTION_ENDPOINT_URL", f"{action_server.url}/webhook")
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path}/tracker.db")
     monkeypatch.setenv("LOCK_STORE_URL", f"sqlite:///{tmp_path}/locks.db")
     decisions = []
     stand_in = graph_run._stand_in_for_ted

@@ -166,7 +166,7 @@ def test_the_shell_channel_bounds_messages_too(servers_dir, action_server):
     posts to /webhooks/rest/webhook of that server, which must bound what it is sent."""
     port = servers.free_port()
     env = servers.base_env({"ACTION_ENDPOINT_URL": f"{action_server.url}/webhook",
-                            "TRACKER_DB": str(servers_dir / f"shell-{port}.db"),
+                            "TRACKER_STORE_URL": f"sqlite:///{servers_dir}/shell-{port}.db",
                             "LOCK_STORE_URL": f"sqlite:///{servers_dir}/shell-locks-{port}.db"})
     log = servers_dir / f"shell-{port}.log"
     with open(log, "wb") as out:

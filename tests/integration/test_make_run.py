@@ -43,7 +43,7 @@ def make_run(tmp_path) -> Iterator[Tuple[subprocess.Popen, Dict[str, str]]]:
     Afterwards, checks that nothing is left listening on those ports.
     """
     ports = {name: str(servers.free_port()) for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
-    env = dict(os.environ, **ports, TRACKER_DB=str(tmp_path / "tracker.db"),
+    env = dict(os.environ, **ports, TRACKER_STORE_URL=f"sqlite:///{tmp_path}/tracker.db",
                LOCK_STORE_URL=f"sqlite:///{tmp_path}/locks.db")
     for name in ("FB_VERIFY_TOKEN", "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "MAKEFLAGS",
                  "RESTART_LIMIT", "RESTART_WINDOW", "X_CONSUMER_KEY", "X_CONSUMER_SECRET",
@@ -58,7 +58,11 @@ def make_run(tmp_path) -> Iterator[Tuple[subprocess.Popen, Dict[str, str]]]:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    for port in ports.values():  # nothing left listening
+    assert_nothing_listens(ports)
+
+
+def assert_nothing_listens(ports: Dict[str, str]) -> None:
+    for port in ports.values():
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
 

@@ -35,6 +35,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str,
+                  timeout: float) -> None:
+    """Until 127.0.0.1:`port` accepts a connection; RuntimeError naming `log` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start; see {log}")
+        time.sleep(0.05)
+
+
 def http_json(method: str, url: str, body: Any = None, timeout: float = 30.0,
               headers: Optional[Dict[str, str]] = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
@@ -112,8 +124,8 @@ def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 
 @contextlib.contextmanager
 def action_server(workdir: Path, env: Optional[Dict[str, str]] = None,
-                  timeout: float = 60.0) -> Iterator[RunningServer]:
-    port = free_port()
+                  timeout: float = 60.0, port: Optional[int] = None) -> Iterator[RunningServer]:
+    port = port or free_port()
     log = workdir / f"actions-{port}.log"
     # rasa_sdk's own server, as `make run` starts it (`rasa run actions` without rasa's imports)
     cmd = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
@@ -149,7 +161,7 @@ def rasa_server(workdir: Path, action_url: str, credentials: Optional[str] = Non
     tracker_db = tracker_db or workdir / f"tracker-{port}.db"
     # The project's endpoints.yml, as `make run` uses it, filled through its variables.
     server_env = base_env({"ACTION_ENDPOINT_URL": f"{action_url}/webhook",
-                           "TRACKER_DB": str(tracker_db),
+                           "TRACKER_STORE_URL": f"sqlite:///{tracker_db}",
                            "LOCK_STORE_URL": f"sqlite:///{workdir}/locks-{port}.db",
                            **(env or {})})
     credentials_file = workdir / f"credentials-{port}.yml"

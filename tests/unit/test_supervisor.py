@@ -311,3 +311,30 @@ def test_run_assistant_refuses_a_bad_restart_setting(tmp_path):
     assert result.returncode == 1
     assert "RESTART_LIMIT must be a whole number ≥ 0, not 'five'" in result.stderr
     assert not list(tmp_path.iterdir())  # nothing started
+
+
+# A child that reads its port and a secret from its standard input, then accepts TCP
+# connections and writes the secret's length to its log (never the secret itself).
+TCP_CHILD = textwrap.dedent("""
+    import socket, sys
+    port, secret = sys.stdin.read().split()
+    print(f"secret of {len(secret)} characters", flush=True)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", int(port)))
+        server.listen()
+        while True:
+            server.accept()[0].close()
+""")
+
+
+def test_a_tcp_service_gets_its_secret_on_stdin_and_its_own_environment(tmp_path, supervise):
+    port = free_port()
+    service = Service("redis-like", [sys.executable, "-c", TCP_CHILD], tmp_path / "tcp.log",
+                      f"tcp://127.0.0.1:{port}", start_timeout=15,
+                      env={"PATH": os.environ["PATH"]}, stdin_text=f"{port} s3cret-value\n")
+    run = supervise([service])
+    assert run.ready.wait(15), run.output.getvalue()
+    assert "secret of 12 characters" in service.log.read_text()
+    environ = Path(f"/proc/{pid_of(service)}/environ").read_bytes().split(b"\0")
+    assert not any(item.startswith(b"HOME=") for item in environ)  # only what it was given
+    assert run.finish() == 0

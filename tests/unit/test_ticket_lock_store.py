@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from rasa_extensions import ticket_lock_store
 from rasa_extensions.ticket_lock_store import LockWaitGaveUp, TicketLockStore, tickets_for
 
 
@@ -186,31 +185,3 @@ def test_an_unreachable_redis_is_a_lock_error_not_a_hang():
     with pytest.raises(LockError):
         run(turn())
     assert time.monotonic() - started < 10
-
-
-def test_the_citizen_is_answered_in_french_when_the_wait_gives_up(tmp_path, monkeypatch):
-    from rasa.core.agent import Agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-
-    class Processor:
-        async def handle_message(self, message):
-            raise AssertionError("the message must not be handled without its lock")
-
-    agent = Agent(lock_store=TicketLockStore(url=f"sqlite:///{tmp_path}/l.db",
-                                             max_wait_seconds=0.2))
-    agent.processor = Processor()
-    monkeypatch.setattr(Agent, "is_ready", lambda self: True)
-    monkeypatch.setattr(ticket_lock_store, "_handle_message", None)
-    monkeypatch.setattr(Agent, "handle_message", Agent.handle_message)
-    ticket_lock_store.install()
-
-    async def scenario():
-        async with agent.lock_store.lock("citizen-fr"):  # a turn that does not end in time
-            channel = CollectingOutputChannel()
-            answers = await agent.handle_message(UserMessage("encore moi", channel, "citizen-fr"))
-            return answers, channel.messages
-
-    answers, sent = run(scenario())
-    assert [m["text"] for m in sent] == [ticket_lock_store.BUSY_ANSWER]
-    assert answers == sent
-    assert "renvoyer" in ticket_lock_store.BUSY_ANSWER
