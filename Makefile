@@ -69,7 +69,7 @@ help:
 
 # --- set-up -------------------------------------------------------------------------------
 
-$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
+$(INSTALLED): requirements.txt requirements-actions.txt requirements-dev.txt constraints.txt
 	@python=$$(scripts/find_python.sh) && echo "Using $$python" && \
 	  { [ -x $(BIN)/python ] || "$$python" -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade "pip<25" wheel

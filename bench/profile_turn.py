@@ -56,9 +56,11 @@ async def profile(args, workdir: Path, action_url: str) -> None:
         from rasa_extensions import rasa_fixes
 
         rasa_fixes.install()
-    os.environ.update({"ACTION_ENDPOINT_URL": f"{action_url}/webhook",
-                       "TRACKER_STORE_URL": f"sqlite:///{workdir}/tracker.db",
-                       "LOCK_STORE_URL": f"sqlite:///{workdir}/locks.db"})
+    # SQLite files in a temporary folder, unless TRACKER_STORE_URL / LOCK_STORE_URL name other
+    # stores (e.g. make cluster's PostgreSQL and Redis, to profile the scaled-out turn)
+    os.environ["ACTION_ENDPOINT_URL"] = f"{action_url}/webhook"
+    os.environ.setdefault("TRACKER_STORE_URL", f"sqlite:///{workdir}/tracker.db")
+    os.environ.setdefault("LOCK_STORE_URL", f"sqlite:///{workdir}/locks.db")
     endpoints = AvailableEndpoints.read_endpoints(str(servers.PROJECT_ENDPOINTS))
     agent = await load_agent(model_path=str(args.model), endpoints=endpoints)
     await run_conversations(agent, 1)  # warm-up: TensorFlow traces, caches, connections

@@ -181,32 +181,38 @@ class TicketLockStore(LockStore):
     async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
         # rasa's lock_lifetime and wait time do not apply: leases are renewed, looks are quick
+        held = [self._store_call(self.tickets.issue, conversation_id, self.lease)]
         try:
-            ticket = self.tickets.issue(conversation_id, self.lease)
-        except Exception as error:  # the store is unreachable: rasa's own failure
-            raise LockError(f"Could not issue a lock ticket: {error}") from error
-        try:
-            await self._wait_for_turn(conversation_id, ticket)
-            renewal = asyncio.ensure_future(self._renew(conversation_id, ticket))
+            await self._wait_for_turn(conversation_id, held)
+            renewal = asyncio.ensure_future(self._renew(conversation_id, held[0]))
             try:
                 yield TicketLock(conversation_id)
             finally:
                 renewal.cancel()
         finally:
             try:
-                self.tickets.release(conversation_id, ticket)
+                self.tickets.release(conversation_id, held[0])
             except Exception:  # the ticket lapses at the end of its lease
                 logger.exception("Could not release the lock of a conversation")
 
-    async def _wait_for_turn(self, conversation_id: str, ticket: int) -> None:
+    @staticmethod
+    def _store_call(method: Any, *args: Any) -> Any:
+        try:
+            return method(*args)
+        except Exception as error:  # the store is unreachable: rasa's own failure
+            raise LockError(f"The lock store failed: {error}") from error
+
+    async def _wait_for_turn(self, conversation_id: str, held: list) -> None:
+        """Until the ticket `held[0]` holds the lock; a ticket lost meanwhile is replaced
+        there by a new one (so that the caller releases and renews the right one)."""
         deadline = time.monotonic() + self.max_wait
         pause = 0.005
         while True:
-            state = self.tickets.look(conversation_id, ticket, self.lease)
+            state = self._store_call(self.tickets.look, conversation_id, held[0], self.lease)
             if state == MINE:
                 return
             if state == LOST:  # this process stalled past its lease: queue again
-                ticket = self.tickets.issue(conversation_id, self.lease)
+                held[0] = self._store_call(self.tickets.issue, conversation_id, self.lease)
             if time.monotonic() >= deadline:
                 raise LockWaitGaveUp(f"Gave up waiting for the lock of a conversation "
                                      f"after {self.max_wait:.0f} s")

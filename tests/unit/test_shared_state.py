@@ -5,7 +5,6 @@ Each test runs on the three back ends: this process's memory, a SQLite file, a r
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from connectors.buttons import Choice
 from connectors.facebook import ThreadOwners
 from connectors.once_only import RecentIds
 from connectors.x import ChoiceMemory, HumanPause
+from tests.support.processes import run_together, shared_list
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
@@ -69,7 +69,7 @@ def test_the_channels_memories_on_each_back_end(values):
     assert not threads.owned_by_other("7")
 
 
-def _first_times(url: str, keys: list, barrier, results) -> None:
+def _first_times(url: str, keys: list, results, barrier) -> None:
     seen = RecentIds(values=shared_state.for_channels(url), namespace="messenger:seen:")
     barrier.wait()
     results.extend([key for key in keys if seen.first_time(key)])
@@ -81,16 +81,8 @@ def test_a_redelivery_to_another_process_is_recognised(kind, tmp_path, request):
     url = (f"sqlite:///{tmp_path}/locks.db" if kind == "sqlite"
            else request.getfixturevalue("redis_url"))
     keys = [f"mid-{kind}-{n}" for n in range(200)]
-    context = multiprocessing.get_context("spawn")
-    manager = context.Manager()
-    results, barrier = manager.list(), context.Barrier(4)
-    processes = [context.Process(target=_first_times, args=(url, keys, barrier, results))
-                 for _ in range(4)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(60)
-        assert process.exitcode == 0
+    results = shared_list()
+    run_together(_first_times, url, keys, results, timeout=60)
     assert sorted(results) == sorted(keys)
 
 

@@ -6,13 +6,13 @@ Each test runs on both back ends: a SQLite file and a real redis-server on 127.0
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import time
 from pathlib import Path
 
 import pytest
 
 from rasa_extensions.ticket_lock_store import LockWaitGaveUp, TicketLockStore, tickets_for
+from tests.support.processes import run_together
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -136,15 +136,7 @@ def _add_under_lock(url: str, counter: str, rounds: int, barrier) -> None:
 def test_processes_never_hold_a_conversation_at_once(url, tmp_path):
     counter = tmp_path / "counter"
     counter.write_text("0")
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(4)
-    processes = [context.Process(target=_add_under_lock, args=(url, str(counter), 25, barrier))
-                 for _ in range(4)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(120)
-        assert process.exitcode == 0
+    run_together(_add_under_lock, url, str(counter), 25)
     assert counter.read_text() == "100"
 
 
@@ -185,3 +177,22 @@ def test_an_unreachable_redis_is_a_lock_error_not_a_hang():
     with pytest.raises(LockError):
         run(turn())
     assert time.monotonic() - started < 10
+
+
+def test_a_waiter_whose_ticket_lapsed_queues_again_and_releases_its_new_ticket(url):
+    store = TicketLockStore(url=url, lease_seconds=0.3)
+    holder = store.tickets.issue("citizen-stall", 0.3)  # a holder that renews by hand
+    stale = store.tickets.issue("citizen-stall", 0.3)   # a waiter stalled past its lease
+
+    async def scenario() -> None:
+        for _ in range(4):  # the holder keeps its lease; the stalled waiter's lapses
+            await asyncio.sleep(0.15)
+            store.tickets.look("citizen-stall", holder, 0.3)
+        store.tickets.release("citizen-stall", holder)
+        held = [stale]
+        await store._wait_for_turn("citizen-stall", held)
+        assert held[0] != stale  # queued again, behind nobody now
+        store.tickets.release("citizen-stall", held[0])
+
+    run(scenario())
+    assert not store.is_someone_waiting("citizen-stall")
