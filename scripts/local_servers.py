@@ -15,8 +15,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 ROLE = DATABASE = "rasa"
 
@@ -46,6 +47,7 @@ def prepare_postgres(data_dir: Path, password: str) -> None:
     """Creates the database cluster once (data kept across runs), then the `rasa` role (its
     password set anew) and database, in single-user mode: no server, nothing on disk in clear."""
     bin_dir = postgres_bin()
+    clear_stale_lock(data_dir)
     if not (data_dir / "PG_VERSION").exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         data_dir.chmod(0o700)
@@ -74,10 +76,38 @@ def single(data_dir: Path, sql: str) -> str:
 
 
 def postgres_command(data_dir: Path, port: int) -> List[str]:
-    """The server in the foreground, on 127.0.0.1:`port`, its socket in its data folder."""
-    return as_postgres_user([str(postgres_bin() / "postgres"), "-D", str(data_dir),
-                             "-p", str(port), "-k", str(data_dir),
-                             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"])
+    """The server in the foreground, on 127.0.0.1:`port`, its socket in its data folder. Run
+    it as `server_user()`, and stop it with SIGINT (fast shutdown: it ends the sessions rather
+    than waiting for them)."""
+    return [str(postgres_bin() / "postgres"), "-D", str(data_dir), "-p", str(port),
+            "-k", str(data_dir), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"]
+
+
+def server_user() -> Optional[str]:
+    """The account PostgreSQL's server runs as: `postgres` when this runs as root (it refuses
+    root), else this account. Given to Popen (`user=`) rather than through `runuser`, which
+    would answer a stop with SIGTERM (PostgreSQL's slow "smart" shutdown), then SIGKILL."""
+    return "postgres" if os.geteuid() == 0 else None
+
+
+def clear_stale_lock(data_dir: Path, wait: float = 30.0) -> None:
+    """A previous server of this folder that is still stopping is waited for; the lock file of
+    one that died without a parent to reap it (a zombie, which PostgreSQL takes for alive)
+    is removed."""
+    lock = data_dir / "postmaster.pid"
+    deadline = time.monotonic() + wait
+    while lock.exists():
+        try:
+            pid = int(lock.read_text().split()[0])
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+        except (OSError, ValueError, IndexError):  # no such process: PostgreSQL clears it
+            return
+        if state == "Z":
+            lock.unlink(missing_ok=True)
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"PostgreSQL (pid {pid}) still runs on {data_dir}: stop it first")
+        time.sleep(0.2)
 
 
 def postgres_url(port: int, password: str) -> str:

@@ -17,6 +17,7 @@ only. scripts/cluster.sh calls this once the settings are checked.
 from __future__ import annotations
 
 import secrets
+import signal
 import sys
 from pathlib import Path
 from typing import Dict, List, Mapping
@@ -50,7 +51,8 @@ def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]
         port = int(conf["pg_port"])
         parts.append(Service("PostgreSQL", local_servers.postgres_command(data_dir, port),
                              run_dir / "postgres.log", f"tcp://127.0.0.1:{port}",
-                             start_timeout=60, env=_without_secrets(env)))
+                             start_timeout=60, env=_without_secrets(env),
+                             user=local_servers.server_user(), stop_signal=signal.SIGINT))
         server_env["TRACKER_STORE_URL"] = local_servers.postgres_url(port, password)
 
     if env.get("LOCK_STORE_URL", "").startswith(("redis://", "rediss://", "unix://")):

@@ -39,6 +39,8 @@ class Service:
     start_timeout: float  # seconds it has to answer at health_url after each start
     env: Optional[Mapping[str, str]] = None  # the environment, when not the supervisor's
     stdin_text: Optional[str] = None  # written to its standard input at each start (secrets)
+    user: Optional[str] = None  # the account it runs as, when not the supervisor's
+    stop_signal: int = signal.SIGTERM  # PostgreSQL: SIGINT, its fast shutdown
 
     @property
     def pid_file(self) -> Path:
@@ -244,7 +246,8 @@ class Supervisor:
                     stdin=subprocess.DEVNULL if service.stdin_text is None else subprocess.PIPE,
                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                     preexec_fn=_die_with_supervisor,
-                    env=None if service.env is None else dict(service.env))
+                    env=None if service.env is None else dict(service.env),
+                    **popen_account(service.user))
                 if service.stdin_text is not None:
                     child.process.stdin.write(service.stdin_text.encode())
                     child.process.stdin.close()
@@ -272,7 +275,7 @@ class Supervisor:
                     self._say(f"{_clock()} The {child.service.name} is back "
                               f"({now - child.started_at:.0f} s after its restart).")
             elif now >= child.deadline:
-                _stop_group(child.process)
+                _stop_group(child.process, child.service.stop_signal)
                 self._on_failure(child, f"did not answer at {child.service.health_url} within "
                                      f"{child.service.start_timeout:g} s", serving)
 
@@ -302,8 +305,9 @@ class Supervisor:
     def _stop_all(self) -> None:
         self._say("\nStopping…")
         running = [child.process for child in self._children if child.process is not None]
-        for process in running:
-            _kill_group(process.pid, signal.SIGTERM)
+        for child in self._children:
+            if child.process is not None:
+                _kill_group(child.process.pid, child.service.stop_signal)
         deadline = time.monotonic() + STOP_GRACE
         for process in running:
             try:
@@ -334,8 +338,17 @@ def _kill_group(pgid: int, signum: int) -> None:
         pass
 
 
-def _stop_group(process: subprocess.Popen) -> None:
-    _kill_group(process.pid, signal.SIGTERM)
+def popen_account(user: Optional[str]) -> dict:
+    """Popen's arguments to run as `user` (its own group, none of the supervisor's groups)."""
+    if user is None:
+        return {}
+    import pwd
+
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+
+
+def _stop_group(process: subprocess.Popen, signum: int = signal.SIGTERM) -> None:
+    _kill_group(process.pid, signum)
     try:
         process.wait(STOP_GRACE)
     except subprocess.TimeoutExpired:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from scripts import local_servers
+from scripts.supervise import popen_account
 from tests.support.servers import free_port, wait_for_port
 
 
@@ -36,7 +37,8 @@ class RunningPostgres:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 local_servers.postgres_command(self.data_dir, self.port), stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, start_new_session=True,
+                **popen_account(local_servers.server_user()))
         wait_for_port(self.port, self.process, self.log, "PostgreSQL", timeout)
 
     def stop(self) -> None:
