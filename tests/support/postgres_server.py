@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -40,6 +41,14 @@ class RunningPostgres:
                 stderr=subprocess.STDOUT, start_new_session=True,
                 **popen_account(local_servers.server_user()))
         wait_for_port(self.port, self.process, self.log, "PostgreSQL", timeout)
+        # the port opens before the server takes sessions ("the database system is starting up")
+        deadline = time.monotonic() + timeout
+        ready = [str(local_servers.postgres_bin() / "pg_isready"), "-q", "-h", "127.0.0.1",
+                 "-p", str(self.port)]
+        while subprocess.run(ready, timeout=30).returncode != 0:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not become ready; see {self.log}")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT): open sessions are ended, as a restart by ops would."""
