@@ -1,11 +1,13 @@
 """Debian's PostgreSQL, redis-server and nginx run by the project itself, on loopback ports.
 
-`make cluster` (scripts/run_cluster.py) and the tests (tests/support/cluster_parts.py) use them.
-Standard library only. Secrets (the database role's and Redis's passwords) go to the servers
-through their standard input, never through a file or a command line.
+`make cluster` (scripts/run_cluster.py) and the tests (tests/support/postgres_server.py,
+tests/unit/test_deploy.py) use them. Standard library only. Secrets (the database role's and
+Redis's passwords) go to the servers through their standard input, never through a file or a
+command line.
 
-PostgreSQL refuses to run as root: when this runs as root, its commands run as the `postgres`
-user (`runuser`), and its data folder belongs to that user.
+PostgreSQL refuses to run as root: when this runs as root, its data folder belongs to the
+`postgres` user, its one-off commands (initdb, single-user mode) run through `runuser`, and
+its server is started as that user by its caller (`server_user()`).
 """
 
 from __future__ import annotations

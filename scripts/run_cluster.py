@@ -36,15 +36,23 @@ def settings(env: Mapping[str, str]) -> Dict[str, str]:
             "redis_port": str(setting(env, "REDIS_PORT", 6380, minimum=1))}
 
 
+def external_stores(env: Mapping[str, str]) -> Dict[str, str]:
+    """TRACKER_STORE_URL / LOCK_STORE_URL when they name servers of the city's own, which
+    `make cluster` then uses instead of starting PostgreSQL / Redis."""
+    urls = {"TRACKER_STORE_URL": ("postgresql://", "postgres://"),
+            "LOCK_STORE_URL": ("redis://", "rediss://", "unix://")}
+    return {name: env[name] for name, schemes in urls.items()
+            if env.get(name, "").startswith(schemes)}
+
+
 def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]:
     conf = settings(env)
     rasa_ports = [int(conf["first_port"]) + n for n in range(int(conf["servers"]))]
     parts: List[Service] = []
-    server_env = dict(env, SANIC_WORKERS=env.get("CLUSTER_SANIC_WORKERS", "1"))
+    external = external_stores(env)
+    server_env = dict(env, SANIC_WORKERS=env.get("CLUSTER_SANIC_WORKERS", "1"), **external)
 
-    if env.get("TRACKER_STORE_URL", "").startswith(("postgresql://", "postgres://")):
-        server_env["TRACKER_STORE_URL"] = env["TRACKER_STORE_URL"]
-    else:
+    if "TRACKER_STORE_URL" not in external:
         password = secrets.token_hex(24)
         data_dir = run_dir / "postgres"
         local_servers.prepare_postgres(data_dir, password)
@@ -55,9 +63,7 @@ def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]
                              user=local_servers.server_user(), stop_signal=signal.SIGINT))
         server_env["TRACKER_STORE_URL"] = local_servers.postgres_url(port, password)
 
-    if env.get("LOCK_STORE_URL", "").startswith(("redis://", "rediss://", "unix://")):
-        server_env["LOCK_STORE_URL"] = env["LOCK_STORE_URL"]
-    else:
+    if "LOCK_STORE_URL" not in external:
         password = secrets.token_hex(24)
         port = int(conf["redis_port"])
         parts.append(Service("Redis", local_servers.redis_command(), run_dir / "redis.log",
@@ -91,12 +97,11 @@ def banner(env: Mapping[str, str], token: str, token_note: str, seconds: float,
     conf = settings(env)
     lb, first, count = conf["lb_port"], int(conf["first_port"]), int(conf["servers"])
     rasa = ", ".join(f"http://localhost:{first + n}" for n in range(count))
-    tracker = ("PostgreSQL on 127.0.0.1:" + conf["pg_port"] + " (data: .run/cluster/postgres)"
-               if not env.get("TRACKER_STORE_URL", "").startswith("postgres")
-               else "PostgreSQL at TRACKER_STORE_URL")
-    locks = ("Redis on 127.0.0.1:" + conf["redis_port"]
-             if not env.get("LOCK_STORE_URL", "").startswith(("redis", "unix"))
-             else "Redis at LOCK_STORE_URL")
+    external = external_stores(env)
+    tracker = ("PostgreSQL at TRACKER_STORE_URL" if "TRACKER_STORE_URL" in external
+               else f"PostgreSQL on 127.0.0.1:{conf['pg_port']} (data: .run/cluster/postgres)")
+    locks = ("Redis at LOCK_STORE_URL" if "LOCK_STORE_URL" in external
+             else f"Redis on 127.0.0.1:{conf['redis_port']}")
     return f"""
 The assistant's cluster is ready ({seconds:.0f} s).
   Chat widget page : http://localhost:{env['WEB_PORT']}

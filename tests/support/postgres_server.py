@@ -21,7 +21,7 @@ from typing import Iterator
 
 from scripts import local_servers
 from scripts.supervise import popen_account
-from tests.support.servers import free_port, wait_for_port
+from tests.support.servers import free_port
 
 
 def available() -> bool:
@@ -40,8 +40,8 @@ class RunningPostgres:
                 local_servers.postgres_command(self.data_dir, self.port), stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
                 **popen_account(local_servers.server_user()))
-        wait_for_port(self.port, self.process, self.log, "PostgreSQL", timeout)
-        # the port opens before the server takes sessions ("the database system is starting up")
+        # pg_isready, not an open port: the port opens before the server takes sessions
+        # ("the database system is starting up")
         deadline = time.monotonic() + timeout
         ready = [str(local_servers.postgres_bin() / "pg_isready"), "-q", "-h", "127.0.0.1",
                  "-p", str(self.port)]
