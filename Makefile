@@ -62,7 +62,7 @@ help:
 	@echo "make messenger-setup  configure the Facebook page (Get Started, greeting, menu)"
 	@echo "make x-setup  register the X webhook and DM subscriptions (X_SETUP_ARGS=--dry-run|--delete)"
 	@echo "make bench-x  print the X webhook benchmark (20 conversations, fake X API)"
-	@echo "make bench-load    load through the REST channel (latency, msg/s, memory, chart)"
+	@echo "make bench-load    load through the REST channel, make run and make cluster (chart)"
 	@echo "make bench-start   when make run answers its first message (three starts)"
 	@echo "make profile-turn  where the time of a turn goes (cProfile)"
 	@echo "make bench-lock-race  conversations mixed up by two rasa processes, per lock store"
@@ -187,9 +187,10 @@ bench-hostile: $(MODEL)
 bench-x: $(MODEL)
 	$(BIN)/python bench/bench_x_webhook.py
 
-# Load through the REST channel: one citizen, 20 at once, 20 msg/s at random times; RSS; chart
-# in results/bench_load.png (BENCH_LOAD_ARGS="--url http://127.0.0.1:5005" for a running one).
-bench-load: $(MODEL)
+# Load through the REST channel, make run's set-up against make cluster's: 1 to 40 citizens at
+# once, 20 msg/s at random times; memory; conversations read back; chart in
+# results/bench_load.png (BENCH_LOAD_ARGS="--setup run", or "--url http://127.0.0.1:5005").
+bench-load: $(MODEL) cluster-deps
 	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
 
 # Conversations mixed up by two rasa processes: rasa's RedisLockStore against the project's.

@@ -50,12 +50,11 @@ and `tests/integration/test_graph_run.py` with the trained model.
   checkpointed the journal to disk), and writes in WAL mode with `synchronous=NORMAL`: a
   commit no longer waits for the disk (1.7 ms → 0.02 ms here; one or two per turn), readers
   such as reports do not block the server, and the database stays consistent after a crash;
-  a power cut may lose the last turns, never corrupt the file. PostgreSQL's pool tests a
-  connection before handing it out (`pool_pre_ping`: one round trip), so that after a restart
-  of the database each rasa process's first turn is answered instead of failing on a
-  connection the restart closed.
+  a power cut may lose the last turns, never corrupt the file.
 - `sql_events`: the SQL tracker store (SQLite and PostgreSQL) reads and counts a
-  conversation's events with the same SQL conditions, without the ORM (see that module).
+  conversation's events with the same SQL conditions, without the ORM; a turn's save uses
+  the count its read gave; a read on a connection a restarted database closed is tried
+  again on a new one (see that module).
 - `skip_jax`: TensorFlow 2.12 installs JAX and imports it (for TFLite's JAX converter, which
   rasa never uses) when it is importable: 0.85 s of every start, and about 120 MB of each rasa
   process's memory (two workers and Sanic's main process: 1266 → 1024 MB, proportional set
@@ -239,8 +238,7 @@ def engine_kwargs(url: Any) -> Dict[str, Any]:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return {"poolclass": sqlalchemy.pool.QueuePool,
                 "connect_args": {"check_same_thread": False}}
-    # a connection the database closed (restarted) is replaced before use, not failed on
-    return {**_originals["engine_kwargs"](url), "pool_pre_ping": True}
+    return _originals["engine_kwargs"](url)
 
 
 def extract_model(model_archive_path: Any, temporary_directory: Any) -> None:

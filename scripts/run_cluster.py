@@ -5,8 +5,8 @@
 PostgreSQL (conversations, data under RUN_DIR/postgres, kept across runs), redis-server
 (conversation locks and the channels' memory), one action server, RASA_SERVERS rasa servers
 (default 2) on RASA_PORT, RASA_PORT+1…, nginx on LB_PORT in front of them (REST and the API
-round-robin, socket.io sticky), and the widget page pointed at nginx. scripts/supervise.py
-starts them, restarts one that dies and stops them all on Ctrl-C.
+to the least busy server, socket.io sticky), and the widget page pointed at nginx.
+scripts/supervise.py starts them, restarts one that dies and stops them all on Ctrl-C.
 
 With TRACKER_STORE_URL set to a postgresql:// URL, or LOCK_STORE_URL to a redis:// URL, those
 servers are used and not started here. Otherwise the database role's and Redis's passwords
@@ -99,7 +99,8 @@ def banner(env: Mapping[str, str], token: str, token_note: str, seconds: float,
     rasa = ", ".join(f"http://localhost:{first + n}" for n in range(count))
     external = external_stores(env)
     tracker = ("PostgreSQL at TRACKER_STORE_URL" if "TRACKER_STORE_URL" in external
-               else f"PostgreSQL on 127.0.0.1:{conf['pg_port']} (data: .run/cluster/postgres)")
+               else f"PostgreSQL on 127.0.0.1:{conf['pg_port']} "
+                    f"(data: {env.get('CLUSTER_RUN_DIR') or '.run/cluster'}/postgres)")
     locks = ("Redis at LOCK_STORE_URL" if "LOCK_STORE_URL" in external
              else f"Redis on 127.0.0.1:{conf['redis_port']}")
     return f"""

@@ -38,20 +38,8 @@ def cluster_dir():
 def ports() -> Dict[str, str]:
     names = ("RASA_PORT", "ACTION_PORT", "WEB_PORT", "LB_PORT", "PG_PORT", "REDIS_PORT")
     found = {name: str(servers.free_port()) for name in names}
-    found["RASA_PORT"] = str(free_pair())
+    found["RASA_PORT"] = str(servers.free_port_pair())
     return found
-
-
-def free_pair() -> int:
-    """A port whose next one is free too (the two rasa servers)."""
-    while True:
-        port = servers.free_port()
-        with contextlib.suppress(OSError):
-            import socket
-
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", port + 1))
-            return port
 
 
 @contextlib.contextmanager

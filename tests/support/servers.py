@@ -35,6 +35,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_pair() -> int:
+    """A free port whose next one is free too (two rasa servers on RASA_PORT, RASA_PORT+1)."""
+    while True:
+        port = free_port()
+        with contextlib.suppress(OSError), socket.socket() as probe:
+            probe.bind(("127.0.0.1", port + 1))
+            return port
+
+
 def wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str,
                   timeout: float) -> None:
     """Until 127.0.0.1:`port` accepts a connection; RuntimeError naming `log` otherwise."""

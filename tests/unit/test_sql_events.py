@@ -93,3 +93,72 @@ def test_events_counted_as_stored_are_rasas(store, sender):
         stored = sql_events.count_last_session(session, store.SQLEvent.__table__, sender)
         assert stored == store._event_query(session, sender, False).count()
     assert ours == theirs
+
+
+def statements_of(store) -> list:
+    """The SQL statements the store's engine runs from now on."""
+    import sqlalchemy
+
+    seen: list = []
+    sqlalchemy.event.listen(store.engine, "before_cursor_execute",
+                            lambda _conn, _cursor, statement, *_: seen.append(statement))
+    return seen
+
+
+def test_a_tracker_read_then_saved_is_not_counted_again(store):
+    store, senders = store
+    tracker = asyncio.run(sql_events.retrieve_events(store, "three", False))
+    tracker.update(UserUttered("nouvelle question"))
+    statements = statements_of(store)
+    with store.session_scope() as session:
+        new = list(sql_events.additional_events(store, session, tracker))
+        assert [event.as_dict()["text"] for event in new] == ["nouvelle question"]
+        assert statements == []  # the count read with the tracker
+        assert new == list(store._additional_events(session, tracker))  # rasa's own count
+        # a second save of the same tracker counts in the database, as rasa does
+        assert list(sql_events.additional_events(store, session, tracker)) == new
+        assert any("count(" in statement.lower() for statement in statements)
+
+
+@pytest.mark.parametrize("copied", ["all sessions", "copy", "created"])
+def test_other_trackers_are_counted_in_the_database(store, copied):
+    store, _ = store
+    if copied == "all sessions":
+        tracker = asyncio.run(sql_events.retrieve_events(store, "three", True))
+    elif copied == "copy":
+        tracker = asyncio.run(sql_events.retrieve_events(store, "three", False)).copy()
+    else:
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        tracker = DialogueStateTracker.from_events("three", [], DOMAIN.slots)
+    tracker.update(UserUttered("nouvelle question"))
+    statements = statements_of(store)
+    with store.session_scope() as session:
+        assert list(sql_events.additional_events(store, session, tracker)) == \
+            list(store._additional_events(session, tracker))
+    assert any("count(" in statement.lower() for statement in statements)
+
+
+def test_a_read_after_the_database_restarted_goes_on_a_new_connection(caplog):
+    """A real PostgreSQL restarted under a store whose pool holds a connection it closed."""
+    from tests.support import postgres_server
+
+    if not postgres_server.available():
+        pytest.skip("PostgreSQL is not installed (make test-deps installs it)")
+    from rasa_extensions.url_tracker_store import URLTrackerStore
+
+    with postgres_server.postgres_server() as postgres:
+        rasa_fixes.install()
+        try:
+            store = URLTrackerStore(DOMAIN, url=postgres.url)
+            asyncio.run(store.save(
+                asyncio.run(store.get_or_create_tracker("citizen"))))
+            assert asyncio.run(store.retrieve("citizen")) is not None  # pooled connection
+            postgres.stop()
+            postgres.start()
+            tracker = asyncio.run(store.retrieve("citizen"))
+            assert tracker is not None and tracker.sender_id == "citizen"
+            assert "reading again on a new one" in caplog.text
+            store.engine.dispose()
+        finally:
+            rasa_fixes.uninstall()
