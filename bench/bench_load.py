@@ -4,7 +4,7 @@ PostgreSQL, Redis), both started here on loopback ports. They run side by side, 
 measured idle, and take turns: each scenario runs `--rounds` times (default 2) per set-up,
 alternating, so that the machine's drift weighs on both alike.
 
-    .venv/bin/python bench/bench_load.py                       # both set-ups, one after the other
+    .venv/bin/python bench/bench_load.py                       # both set-ups, side by side
     .venv/bin/python bench/bench_load.py --setup cluster       # one of them
     .venv/bin/python bench/bench_load.py --url http://127.0.0.1:8000   # an assistant running
 
