@@ -46,7 +46,7 @@ WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist 
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell cluster cluster-deps test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race profile-turn \
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race profile-turn story \
         messenger-setup clean
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make validate check the catalogue and the training data"
 	@echo "make shell    chat in the terminal (rasa shell) with the action server"
 	@echo "make cluster  several rasa servers on PostgreSQL and Redis behind nginx (LB_PORT)"
+	@echo "make story SENDER=<id>  a stored conversation as a rasa test story (ALL_SESSIONS=1)"
 	@echo "make bench    print the benchmark figures (NLU latency, FAQ retrieval, actions, widget,"
 	@echo "              Messenger, message length, hostile inputs)"
 	@echo "make messenger-setup  configure the Facebook page (Get Started, greeting, menu)"
@@ -186,6 +187,12 @@ bench-hostile: $(MODEL)
 # X webhook latency with 20 concurrent conversations against a fake X API on 127.0.0.1.
 bench-x: $(MODEL)
 	$(BIN)/python bench/bench_x_webhook.py
+
+# A stored conversation as a rasa test story, read from TRACKER_STORE_URL (read-only):
+# make story SENDER=<conversation id> [ALL_SESSIONS=1]. SENDER reaches Python through the
+# environment, never through the shell's command line.
+story: $(INSTALLED)
+	@$(BIN)/python -m trainers.story
 
 # Load through the REST channel, make run's set-up against make cluster's: 1 to 40 citizens at
 # once, 20 msg/s at random times; memory; conversations read back; chart in
