@@ -46,7 +46,7 @@ WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist 
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell cluster cluster-deps test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race profile-turn story \
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race bench-report profile-turn story report \
         messenger-setup clean
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make validate check the catalogue and the training data"
 	@echo "make shell    chat in the terminal (rasa shell) with the action server"
 	@echo "make cluster  several rasa servers on PostgreSQL and Redis behind nginx (LB_PORT)"
+	@echo "make report   what citizens asked and the assistant missed (SINCE=2026-11-01, UNTIL)"
 	@echo "make story SENDER=<id>  a stored conversation as a rasa test story (ALL_SESSIONS=1)"
 	@echo "make bench    print the benchmark figures (NLU latency, FAQ retrieval, actions, widget,"
 	@echo "              Messenger, message length, hostile inputs)"
@@ -67,6 +68,7 @@ help:
 	@echo "make bench-start   when make run answers its first message (three starts)"
 	@echo "make profile-turn  where the time of a turn goes (cProfile)"
 	@echo "make bench-lock-race  conversations mixed up by two rasa processes, per lock store"
+	@echo "make bench-report  make report over 100,000 generated messages"
 
 # --- set-up -------------------------------------------------------------------------------
 
@@ -188,6 +190,11 @@ bench-hostile: $(MODEL)
 bench-x: $(MODEL)
 	$(BIN)/python bench/bench_x_webhook.py
 
+# What citizens asked and the assistant missed, for trainers: reports/<day>/index.html,
+# missed.csv, to_label.yml, from TRACKER_STORE_URL read-only (SINCE, UNTIL, LOW, HIGH).
+report: $(INSTALLED)
+	@$(BIN)/python -m trainers.report
+
 # A stored conversation as a rasa test story, read from TRACKER_STORE_URL (read-only):
 # make story SENDER=<conversation id> [ALL_SESSIONS=1]. SENDER reaches Python through the
 # environment, never through the shell's command line.
@@ -199,6 +206,10 @@ story: $(INSTALLED)
 # results/bench_load.png (BENCH_LOAD_ARGS="--setup run", or "--url http://127.0.0.1:5005").
 bench-load: $(MODEL) cluster-deps
 	$(BIN)/python bench/bench_load.py $(BENCH_LOAD_ARGS)
+
+# make report over 100,000 generated messages (target: 30 s).
+bench-report: $(INSTALLED)
+	$(BIN)/python bench/bench_report.py
 
 # Conversations mixed up by two rasa processes: rasa's RedisLockStore against the project's.
 bench-lock-race: $(MODEL)
