@@ -46,6 +46,7 @@ HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
 MAX_INBOX_GROUPS_SHOWN = 60  # texts per best-guess intent on the page (all go to the files)
 MAX_TRANSCRIPTS = 200
 LINKS_PER_MESSAGE = 5
+DAY_NAMES = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,8 @@ personnelles (e-mail, téléphone, numéro national, IBAN, carte) sont masquées
     if chart:
         parts.append(f'<img alt="Messages par jour et part des messages compris" '
                      f'src="data:image/png;base64,{chart}">')
-    parts.append(_figures_table("jour", {d.strftime("%a %d/%m"): m for d, m in by_day.items()},
+    parts.append(_figures_table("jour", {f"{DAY_NAMES[d.weekday()]} {d:%d/%m}": m
+                                         for d, m in by_day.items()},
                                 period.handoff_senders, thresholds))
     parts.append(_figures_table("canal", by_channel, period.handoff_senders, thresholds))
 
