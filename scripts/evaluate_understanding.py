@@ -215,6 +215,16 @@ def response_scores(examples, parsed) -> Dict[str, Any]:
             "response_messages": len(asked)}
 
 
+def intent_confusion(examples, parsed) -> Dict[str, Dict[str, int]]:
+    """{expected intent: {predicted intent: held-out messages}}, for `make nlu-report`."""
+    table: Dict[str, Dict[str, int]] = {}
+    for example in examples:
+        predicted = parsed[example["text"]]["intent"]["name"]
+        row = table.setdefault(example["intent"], {})
+        row[predicted] = row.get(predicted, 0) + 1
+    return table
+
+
 def intent_misses(examples, parsed) -> List[Dict[str, Any]]:
     misses = []
     for example in examples:
@@ -261,7 +271,8 @@ def main() -> int:
     catalogue = load_catalogue()
 
     figures = {"held_out_messages": len(examples),
-               "by_file": dict(Counter(e["file"] for e in examples))}
+               "by_file": dict(Counter(e["file"] for e in examples)),
+               "intent_confusion": intent_confusion(examples, parsed)}
     figures.update(intent_scores(examples, parsed,
                                  {m["text"]: m["aspects"] for m in two_questions}))
     figures.update(value_scores(examples, parsed))
