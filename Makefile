@@ -46,7 +46,7 @@ WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist 
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell cluster cluster-deps test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race bench-report profile-turn story report nlu-report \
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race bench-report profile-turn story report nlu-report take-labels \
         messenger-setup clean
 
 help:
@@ -59,6 +59,7 @@ help:
 	@echo "make cluster  several rasa servers on PostgreSQL and Redis behind nginx (LB_PORT)"
 	@echo "make report   what citizens asked and the assistant missed (SINCE=2026-11-01, UNTIL)"
 	@echo "make story SENDER=<id>  a stored conversation as a rasa test story (ALL_SESSIONS=1)"
+	@echo "make take-labels FILE=reports/<day>/to_label.yml  reviewed examples into data/nlu/"
 	@echo "make nlu-report  after make test-nlu: intents confused, intents short of examples"
 	@echo "make bench    print the benchmark figures (NLU latency, FAQ retrieval, actions, widget,"
 	@echo "              Messenger, message length, hostile inputs)"
@@ -195,6 +196,10 @@ bench-x: $(MODEL)
 # missed.csv, to_label.yml, from TRACKER_STORE_URL read-only (SINCE, UNTIL, LOW, HIGH).
 report: $(INSTALLED)
 	@$(BIN)/python -m trainers.report
+
+# A reviewed reports/<day>/to_label.yml into data/nlu/citizens.yml (FILE=…).
+take-labels: $(INSTALLED)
+	@$(BIN)/python -m trainers.take_labels
 
 # From the last make test-nlu: confusion matrix, intents most confused with their sentences,
 # intents short of examples: reports/nlu/index.html.
