@@ -21,8 +21,16 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null;
   fi
   sleep 0.5
 done
-echo "Action server up on port $ACTION_PORT (log: .run/actions-shell.log). Type /stop to quit."
+echo "Action server up on port $ACTION_PORT (log: .run/actions-shell.log). Loading the model…"
 # `rasa run` with the shell's channel is what `rasa shell` does, with the project's checks and
-# message bounds (connectors/rest.py, CommandLineInput).
-"$BIN/python" scripts/rasa_cli.py run --connector connectors.rest.CommandLineInput --model "$MODEL" \
-  --endpoints endpoints.yml "$@"
+# message bounds (connectors/rest.py, CommandLineInput) and the project's console
+# (connectors/console.py: free text always, numbered buttons, /debug). The HTTP API, which the
+# console's /debug reads, listens on 127.0.0.1 only, with a token drawn for this session.
+export SANIC_WORKERS=1  # one console: each worker would read the terminal
+SHELL_API_TOKEN="$("$BIN/python" -c 'import secrets; print(secrets.token_hex(16))')"
+export SHELL_API_TOKEN
+quiet=(--quiet)
+[ "${SHELL_VERBOSE:-}" = 1 ] && quiet=()
+"$BIN/python" scripts/shell_cli.py run --connector connectors.rest.CommandLineInput \
+  --model "$MODEL" --endpoints endpoints.yml --interface 127.0.0.1 --port "${RASA_PORT:-5005}" \
+  --enable-api --auth-token "$SHELL_API_TOKEN" "${quiet[@]}" "$@"
