@@ -31,7 +31,6 @@ import html
 import io
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +39,9 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from trainers.conversations import CITY_TIME, FALLBACK_INTENT, Message, Period, read_period, \
     transcripts
 from trainers.stored_events import StoreError, read_only_engine
+from trainers.training_data import held_out_sentences, normalised
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
 MAX_INBOX_GROUPS_SHOWN = 60  # texts per best-guess intent on the page (all go to the files)
 MAX_TRANSCRIPTS = 200
 LINKS_PER_MESSAGE = 5
@@ -74,10 +73,6 @@ class InboxEntry:
     senders: List[str]  # the first few, linked to their conversations
     last_seen: float
     citizens: Set[str] = field(default_factory=set)  # every conversation that wrote it
-
-
-def normalised(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
 
 
 def inbox(messages: Iterable[Message], thresholds: Thresholds) -> List[InboxEntry]:
@@ -130,19 +125,6 @@ def figures(messages: List[Message], handoff_senders: Set[str],
                       for m in messages),
         fallbacks=sum(m.intent == FALLBACK_INTENT for m in messages),
         handoffs=len(senders & handoff_senders))
-
-
-def held_out_sentences(folder: Path = HELD_OUT) -> Set[str]:
-    """The normalised sentences of the held-out NLU test sets (never proposed for training)."""
-    found: Set[str] = set()
-    for path in sorted(folder.glob("*.yml")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            stripped = line.strip()
-            if stripped.startswith("- "):
-                found.add(normalised(re.sub(r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)",
-                                            lambda m: m.group(1) or m.group(2) or "",
-                                            stripped[2:])))
-    return found
 
 
 def to_label_yaml(entries: List[InboxEntry], held_out: Set[str]) -> str:

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import yaml
 
 from rasa_extensions import personal_data
-from trainers.report import held_out_sentences, normalised
+from trainers.training_data import held_out_sentences, nlu_examples, normalised
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TARGET_NAME = "citizens.yml"
@@ -46,13 +46,6 @@ def reviewed_examples(path: Path) -> List[Tuple[str, str]]:
         raise ValueError(f"{path} is larger than {MAX_FILE_BYTES // 1_000_000} MB")
     data = RasaYAMLReader().reads(path.read_text(encoding="utf-8"))
     return [(str(m.get("intent")), str(m.get("text"))) for m in data.intent_examples]
-
-
-def known_examples(nlu_folder: Path) -> Set[str]:
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
-
-    return {normalised(m.get("text")) for path in sorted(nlu_folder.glob("*.yml"))
-            for m in RasaYAMLReader().read(str(path)).intent_examples}
 
 
 def domain_intents(domain: Path) -> Set[str]:
@@ -111,7 +104,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"make take-labels: {source} cannot be read: {error}", file=sys.stderr)
         return 2
     nlu = args.project / "data" / "nlu"
-    added, left = sort_out(examples, known_examples(nlu),
+    added, left = sort_out(examples, {normalised(text) for _, text in nlu_examples(nlu)},
                            held_out_sentences(args.project / "tests" / "nlu"),
                            domain_intents(args.project / "domain.yml"))
     if added:

@@ -57,3 +57,14 @@ def test_reviewed_examples_are_added_under_their_intent(tmp_path, capsys):
 def test_a_missing_file_says_how_to_call_it(tmp_path, capsys):
     assert take_labels.main([str(tmp_path / "none.yml")]) == 2
     assert "make take-labels FILE=" in capsys.readouterr().err
+
+
+def test_the_two_question_and_faq_test_sets_are_held_out_too():
+    from trainers.training_data import held_out_sentences, normalised
+
+    held_out = held_out_sentences()
+    assert normalised("la mairie de Jupille ferme a quelle heure et faut il un rdv ?") in held_out
+    assert normalised("mon mari peut aller rechercher ma nouvelle carte d'id a ma place ? "
+                      "jsuis coincee au boulot toute la semaine") in held_out
+    assert normalised(HELD_OUT) in held_out
+    assert not any(sentence.startswith(("text:", "intent:")) for sentence in held_out)
