@@ -20,31 +20,7 @@ from typing import Any, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
 
-DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql"}
-
-
-def store_arguments(url: str) -> dict:
-    """SQLTrackerStore's arguments for `url`; ValueError saying what is expected."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parts = make_url(url)
-    except ArgumentError as error:
-        raise ValueError(f"TRACKER_STORE_URL is not a database URL: {error}") from None
-    dialect = DIALECTS.get(parts.drivername.split("+")[0])
-    if dialect is None:
-        raise ValueError(f"TRACKER_STORE_URL: sqlite:///path or postgresql://…, "
-                         f"not {parts.drivername}://")
-    if not parts.database:
-        raise ValueError("TRACKER_STORE_URL names no database (sqlite:///tracker.db, "
-                         "postgresql://user:password@host:5432/rasa)")
-    if dialect == "sqlite":
-        return {"dialect": "sqlite", "db": parts.database}
-    return {"dialect": "postgresql", "host": parts.host or "127.0.0.1", "port": parts.port,
-            "db": parts.database, "username": parts.username, "password": parts.password,
-            "query": dict(parts.query) or None}
-
+from rasa_extensions.tracker_store_url import store_arguments
 
 class URLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` from `url` (endpoints.yml) or TRACKER_STORE_URL."""

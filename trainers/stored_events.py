@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import List
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
+
+from rasa_extensions.tracker_store_url import store_arguments
 
 MAX_SENDER_CHARS = 255  # rasa's sender_id column
 MAX_EVENTS = 20_000  # of one conversation: a trainer's view, bounded
@@ -25,22 +27,23 @@ class StoreError(Exception):
 
 
 def read_only_engine(url: str) -> Engine:
+    """An engine that only reads the tracker store `url` names (read as rasa's is)."""
     try:
-        parts = make_url(url)
-    except sa.exc.ArgumentError:
-        raise StoreError(f"not a database URL: {url!r} (sqlite:///tracker.db, "
-                         f"postgresql://user:password@host:5432/rasa)") from None
-    backend = parts.get_backend_name()
-    if backend == "sqlite":
-        path = Path(parts.database or "")
+        store = store_arguments(url)
+    except ValueError as error:
+        raise StoreError(str(error)) from None
+    if store["dialect"] == "sqlite":
+        path = Path(store["db"])
         if not path.is_file():
             raise StoreError(f"no conversations stored yet: {path} does not exist "
                              f"(make run creates it at the first message)")
         return sa.create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true")
-    if backend == "postgresql":
-        return sa.create_engine(parts, connect_args={
-            "options": "-c default_transaction_read_only=on", "connect_timeout": 10})
-    raise StoreError(f"TRACKER_STORE_URL: sqlite:///… or postgresql://…, not {backend}://")
+    address = sa.engine.URL.create("postgresql", username=store["username"],
+                                   password=store["password"], host=store["host"],
+                                   port=store["port"], database=store["db"],
+                                   query=store["query"] or {})
+    return sa.create_engine(address, connect_args={
+        "options": "-c default_transaction_read_only=on", "connect_timeout": 10})
 
 
 def events_of(engine: Engine, sender_id: str) -> List[dict]:

@@ -100,3 +100,30 @@ def test_problems_are_said_in_one_line(stored, capsys, tmp_path, sender, url, co
     url = (url or stored_url).format(missing=tmp_path / "none.db")
     assert story.main([sender, "--url", url]) == code
     assert said in capsys.readouterr().err
+
+
+def test_a_real_postgresql_read_only_by_either_scheme(capsys):
+    """The same URL as the rasa servers' (postgres:// is rasa's alias too); nothing written."""
+    import sqlalchemy as sa
+
+    from rasa_extensions.url_tracker_store import URLTrackerStore
+    from tests.support import postgres_server
+    from trainers.stored_events import read_only_engine
+
+    if not postgres_server.available():
+        pytest.skip("PostgreSQL is not installed (make test-deps installs it)")
+    with postgres_server.postgres_server() as postgres:
+        store = URLTrackerStore(DOMAIN, url=postgres.url)
+        events = session(1000.0, "horaires de la piscine ?")
+        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", events,
+                                                                DOMAIN.slots)))
+        expected = rasas_story([asyncio.run(store.retrieve("citizen-1"))])
+        store.engine.dispose()
+        for url in (postgres.url, postgres.url.replace("postgresql://", "postgres://", 1)):
+            assert story.main(["citizen-1", "--url", url]) == 0
+            assert capsys.readouterr().out == expected
+        engine = read_only_engine(postgres.url)
+        with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
+            with engine.begin() as connection:
+                connection.execute(sa.text("DELETE FROM events"))
+        engine.dispose()
