@@ -8,9 +8,10 @@ the inbox links to. Every text leaves this module masked (rasa_extensions/person
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -113,19 +114,12 @@ def transcripts(engine: Engine, senders: Iterable[str], since: dt.datetime,
         for sender in wanted:
             rows = connection.execute(query, {"sender": sender, "since": since.timestamp(),
                                               "until": until.timestamp()})
-            for type_name, data in _first(rows, MAX_TRANSCRIPT_EVENTS):
+            for type_name, data in itertools.islice(rows, MAX_TRANSCRIPT_EVENTS):
                 text = _text_of(data)
                 if text:
                     found[sender].append(("citoyen" if type_name == "user" else "assistant",
                                           mask(text)))
     return found
-
-
-def _first(rows: Iterable, count: int) -> Iterator:
-    for number, row in enumerate(rows):
-        if number >= count:
-            return
-        yield row
 
 
 def _text_of(data: Optional[str]) -> str:

@@ -186,10 +186,9 @@ def _chart(by_day: Dict[dt.date, List[Message]], channels: List[str],
         bottom = [b + c for b, c in zip(bottom, counts)]
     volume.set_title("Messages par jour et par canal")
     volume.legend(fontsize="small")
-    confident = [100 * sum(m.intent != FALLBACK_INTENT and m.confidence >= thresholds.high
-                           for m in by_day[d]) / len(by_day[d]) for d in days]
-    fallback = [100 * sum(m.intent == FALLBACK_INTENT for m in by_day[d]) / len(by_day[d])
-                for d in days]
+    daily = [figures(by_day[day], set(), thresholds) for day in days]
+    confident = [100 * f.confident / f.messages for f in daily]
+    fallback = [100 * f.fallbacks / f.messages for f in daily]
     quality.plot(days, confident, "o-", label="compris avec confiance")
     quality.plot(days, fallback, "o-", label="non compris (fallback)")
     quality.set_ylim(0, 100)
