@@ -258,15 +258,8 @@ def own_run(workdir: Path, workers: int) -> Iterator[SetUp]:
 def own_cluster(workdir: Path, rasa_servers: int) -> Iterator[SetUp]:
     """`make cluster` itself on free loopback ports, its data in `workdir`; Ctrl-C at the end."""
     token = uuid.uuid4().hex
-    ports = {name: servers.free_port() for name in
-             ("ACTION_PORT", "WEB_PORT", "LB_PORT", "PG_PORT", "REDIS_PORT")}
-    ports["RASA_PORT"] = servers.free_port_pair() if rasa_servers == 2 else servers.free_port()
-    env = dict(os.environ, **{k: str(v) for k, v in ports.items()},
-               CLUSTER_RUN_DIR=str(workdir / "cluster"), RASA_SERVERS=str(rasa_servers),
-               RASA_API_TOKEN=token)
-    for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "MAKEFLAGS", "FB_VERIFY_TOKEN",
-                 "FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "X_CONSUMER_KEY"):
-        env.pop(name, None)  # the cluster's own PostgreSQL and Redis; channels off
+    ports = servers.cluster_ports()  # two rasa servers' ports: enough for --rasa-servers 1 or 2
+    env = servers.make_cluster_env(ports, workdir / "cluster", token, rasa_servers)
     workdir.chmod(0o755)  # PostgreSQL's user reaches its data folder through it
     log = workdir / "make-cluster.log"
     with open(log, "w") as output:
@@ -279,13 +272,13 @@ def own_cluster(workdir: Path, rasa_servers: int) -> Iterator[SetUp]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"make cluster did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
-        rasa_ports = [ports["RASA_PORT"] + n for n in range(rasa_servers)]
+        rasa_ports = [int(ports["RASA_PORT"]) + n for n in range(rasa_servers)]
         processes = {f"rasa server {n + 1}": listening_pid(port)
                      for n, port in enumerate(rasa_ports)}
-        processes.update({"action server": listening_pid(ports["ACTION_PORT"]),
-                          "PostgreSQL": listening_pid(ports["PG_PORT"]),
-                          "Redis": listening_pid(ports["REDIS_PORT"]),
-                          "nginx": listening_pid(ports["LB_PORT"])})
+        processes.update({"action server": listening_pid(int(ports["ACTION_PORT"])),
+                          "PostgreSQL": listening_pid(int(ports["PG_PORT"])),
+                          "Redis": listening_pid(int(ports["REDIS_PORT"])),
+                          "nginx": listening_pid(int(ports["LB_PORT"]))})
         yield SetUp(f"make cluster ({rasa_servers} servers, PostgreSQL, Redis, nginx)",
                     f"http://127.0.0.1:{ports['LB_PORT']}", processes, token)
     finally:

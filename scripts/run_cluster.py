@@ -16,6 +16,7 @@ only. scripts/cluster.sh calls this once the settings are checked.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import signal
 import sys
@@ -93,14 +94,13 @@ def _without_secrets(env: Mapping[str, str]) -> Dict[str, str]:
 
 
 def banner(env: Mapping[str, str], token: str, token_note: str, seconds: float,
-           limit: int, window: float) -> str:
+           limit: int, window: float, run_dir: Path = Path(".run/cluster")) -> str:
     conf = settings(env)
     lb, first, count = conf["lb_port"], int(conf["first_port"]), int(conf["servers"])
     rasa = ", ".join(f"http://localhost:{first + n}" for n in range(count))
     external = external_stores(env)
     tracker = ("PostgreSQL at TRACKER_STORE_URL" if "TRACKER_STORE_URL" in external
-               else f"PostgreSQL on 127.0.0.1:{conf['pg_port']} "
-                    f"(data: {env.get('CLUSTER_RUN_DIR') or '.run/cluster'}/postgres)")
+               else f"PostgreSQL on 127.0.0.1:{conf['pg_port']} (data: {run_dir / 'postgres'})")
     locks = ("Redis at LOCK_STORE_URL" if "LOCK_STORE_URL" in external
              else f"Redis on 127.0.0.1:{conf['redis_port']}")
     return f"""
@@ -123,7 +123,7 @@ def main(argv: List[str]) -> int:
     run_dir = Path(argv[1] if len(argv) > 1 else ".run/cluster").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(0o755)  # PostgreSQL's user reaches its data folder through it
-    return run_supervised(run_dir, services, banner)
+    return run_supervised(run_dir, services, functools.partial(banner, run_dir=run_dir))
 
 
 if __name__ == "__main__":

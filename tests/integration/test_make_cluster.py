@@ -36,19 +36,12 @@ def cluster_dir():
 
 @pytest.fixture(scope="module")
 def ports() -> Dict[str, str]:
-    names = ("RASA_PORT", "ACTION_PORT", "WEB_PORT", "LB_PORT", "PG_PORT", "REDIS_PORT")
-    found = {name: str(servers.free_port()) for name in names}
-    found["RASA_PORT"] = str(servers.free_port_pair())
-    return found
+    return servers.cluster_ports()
 
 
 @contextlib.contextmanager
 def make_cluster(cluster_dir: Path, ports: Dict[str, str]) -> Iterator[subprocess.Popen]:
-    env = dict(os.environ, **ports, CLUSTER_RUN_DIR=str(cluster_dir), RASA_SERVERS="2",
-               RASA_API_TOKEN="cluster-token")
-    for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "FB_VERIFY_TOKEN", "FB_APP_SECRET",
-                 "FB_PAGE_ACCESS_TOKEN", "X_CONSUMER_KEY", "MAKEFLAGS", "RESTART_LIMIT"):
-        env.pop(name, None)
+    env = servers.make_cluster_env(ports, cluster_dir, "cluster-token")
     process = subprocess.Popen(["make", "--no-print-directory", "cluster"],
                                cwd=servers.PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)

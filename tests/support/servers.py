@@ -44,6 +44,28 @@ def free_port_pair() -> int:
             return port
 
 
+CLUSTER_PORTS = ("RASA_PORT", "ACTION_PORT", "WEB_PORT", "LB_PORT", "PG_PORT", "REDIS_PORT")
+
+
+def cluster_ports() -> Dict[str, str]:
+    """Free loopback ports for `make cluster`'s settings (two rasa servers from RASA_PORT)."""
+    found = {name: str(free_port()) for name in CLUSTER_PORTS}
+    found["RASA_PORT"] = str(free_port_pair())
+    return found
+
+
+def make_cluster_env(ports: Dict[str, str], run_dir: Path, token: str,
+                     rasa_servers: int = 2) -> Dict[str, str]:
+    """The environment a test or benchmark runs `make cluster` in: its own PostgreSQL and
+    Redis (the caller's stores unset), channels off, the default restart limit."""
+    env = dict(os.environ, **ports, CLUSTER_RUN_DIR=str(run_dir),
+               RASA_SERVERS=str(rasa_servers), RASA_API_TOKEN=token)
+    for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "FB_VERIFY_TOKEN", "FB_APP_SECRET",
+                 "FB_PAGE_ACCESS_TOKEN", "X_CONSUMER_KEY", "MAKEFLAGS", "RESTART_LIMIT"):
+        env.pop(name, None)
+    return env
+
+
 def wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str,
                   timeout: float) -> None:
     """Until 127.0.0.1:`port` accepts a connection; RuntimeError naming `log` otherwise."""
