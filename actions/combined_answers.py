@@ -55,15 +55,18 @@ def find_faq(catalogue: Any, procedure: Any, service_value: Optional[str],
 
 
 def combine(answers: Sequence[Answer]) -> Answer:
-    """Several answers as one reply: texts in order, the last answer's buttons, all slots."""
+    """Several answers as one reply: texts in order, the last answer's buttons, all slots,
+    the first topic and every unknown fact."""
     answers = [answer for answer in answers if answer is not None]
     if len(answers) == 1:
         return answers[0]
     slots = {}
     for answer in answers:
         slots.update(answer.slots)
+    topic = next((answer.topic for answer in answers if answer.topic), "")
+    unknown = tuple(dict.fromkeys(fact for answer in answers for fact in answer.unknown))
     return Answer(text="\n\n".join(answer.text for answer in answers),
-                  buttons=list(answers[-1].buttons), slots=slots)
+                  buttons=list(answers[-1].buttons), slots=slots, topic=topic, unknown=unknown)
 
 
 def answer_procedure_turn(aspect: str, catalogue: Any, entity_values: Sequence[str] = (),

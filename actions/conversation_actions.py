@@ -9,7 +9,7 @@ from rasa_sdk.events import (ActionExecuted, EventType, FollowupAction, SessionS
                              UserUtteranceReverted)
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import clock, fallback, handoff
+from actions import clock, fallback, feedback, handoff
 from actions.dispatch import latest_text, send
 from actions.city_catalogue import get_catalogue
 
@@ -74,6 +74,59 @@ class ActionFallbackSuggest(Action):
                                       message.get("entities") or [])
         send(dispatcher, fallback.suggestion_answer(picked, catalogue_name))
         return [SlotSet("fallback_suggestions", picked)]
+
+
+def acknowledge_comment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Thanks for the comment asked after a 👎; its text stays in the stored user event."""
+    topic = feedback.judged_topic(tracker.events)
+    dispatcher.utter_message(text=feedback.comment_answer().text,
+                             **feedback.acknowledgement(feedback.COMMENT, topic))
+    return []
+
+
+class ActionFeedbackComment(Action):
+    """The message typed after a 👎 that is no question the assistant understood (a miss,
+    small talk, out of scope: data/rules/conversation.yml) is the comment asked for."""
+
+    def name(self) -> Text:
+        return "action_feedback_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        return acknowledge_comment(dispatcher, tracker)
+
+
+class ActionFeedbackPositive(Action):
+    """👍 on an answer: a short thanks, marked for the trainers' report."""
+
+    def name(self) -> Text:
+        return "action_feedback_positive"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        topic = feedback.judged_topic(tracker.events)
+        dispatcher.utter_message(text=feedback.positive_answer().text,
+                                 **feedback.acknowledgement(feedback.POSITIVE, topic))
+        return []
+
+
+class ActionFeedbackNegative(Action):
+    """👎 on an answer: sorry, the contact of the answer's service, and what was missing?
+
+    A typed "ça ne m'aide toujours pas" right after is the comment itself, not a new 👎."""
+
+    def name(self) -> Text:
+        return "action_feedback_negative"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if feedback.is_comment(previous_bot_action(tracker), latest_text(tracker)):
+            return acknowledge_comment(dispatcher, tracker)
+        topic = feedback.judged_topic(tracker.events)
+        answer = feedback.negative_answer(get_catalogue().services, tracker.get_slot("service"))
+        dispatcher.utter_message(text=answer.text,
+                                 **feedback.acknowledgement(feedback.NEGATIVE, topic))
+        return []
 
 
 class ActionFallbackAffirm(Action):

@@ -50,7 +50,7 @@ class ActionAskProcedure(Action):
             service_value=services[0] if services else None,
             now=clock.now(),
         )
-        return send(dispatcher, answer)
+        return send(dispatcher, answer, tracker)
 
 
 class ActionAskPrice(ActionAskProcedure):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from actions.answers import Answer, Button, intent_payload
+from actions.answers import Answer, Button, UnknownFact, intent_payload
 from actions.city_catalogue.procedures import (
     OtherBody, PriceVariant, Procedure, ProcedureCatalogue, content_tokens, normalise,
     situations_mentioned,
@@ -261,7 +261,7 @@ def answer_aspect(aspect: str, catalogue: ProcedureCatalogue, services: Any,
             return Answer(text=_lines(f"{heading} – rendez-vous : "
                                       f"{_after_colon(contact.appointment)}", contact.sentence()),
                           buttons=_procedure_buttons(aspect, resolution.candidates),
-                          slots={"service": resolution.service})
+                          slots={"service": resolution.service}, topic=resolution.service)
         if not resolution.candidates:
             return render_service_without_procedures(aspect, resolution.service, services)
     return ask_which(aspect, resolution.candidates, resolution.service, services)
@@ -275,11 +275,36 @@ def render(aspect: str, procedure: Procedure, services: Any, text: str = "") -> 
         "procedure": _procedure_text, "price": _price_text, "documents": _documents_text,
         "delay": _delay_text, "appointment": _appointment_text, "online": _online_text,
     }[aspect]
+    answer_text = builder(procedure, contact, text)
     return Answer(
-        text=builder(procedure, contact, text),
+        text=answer_text,
         buttons=aspect_buttons(procedure, answered=aspect),
         slots={"procedure": procedure.id, "service": procedure.service},
+        topic=procedure.id,
+        unknown=tuple(UnknownFact(procedure.id, procedure.name, fact)
+                      for fact in unknown_facts(aspect, procedure, text, answer_text)),
     )
+
+
+# What an answer about each aspect calls unknown, for the trainers' report.
+ASPECT_FACTS = {"procedure": "étapes", "price": "prix", "documents": "documents",
+                "delay": "délai", "appointment": "rendez-vous", "online": "démarche en ligne"}
+UNKNOWN_WORDS = ("je ne connais pas", "je ne sais pas", "je n'ai pas", "inconnu")
+
+
+def unknown_facts(aspect: str, procedure: Procedure, text: str, answer_text: str) -> List[str]:
+    """The facts the answer (`answer_text`) says it does not know, for the citizen's `text`:
+    "prix", "documents"… or, for the overview, the steps and the situations asked about
+    ("en cas de perte") the catalogue does not describe."""
+    if aspect == "procedure":
+        missing = [f"en cas de {kind}" for kind in ("perte", "vol")
+                   if kind in situations_mentioned(text) and kind not in procedure.situations]
+        return missing + ([] if procedure.steps or missing else ["étapes"])
+    if not any(words in answer_text.lower() for words in UNKNOWN_WORDS):
+        return []
+    if aspect == "price" and procedure.price.known:
+        return ["prix (certains tarifs)"]
+    return [ASPECT_FACTS[aspect]]
 
 
 def aspect_buttons(procedure: Procedure, answered: str) -> List[Button]:
@@ -570,11 +595,12 @@ def render_faq(entry: Any, procedure: Optional[Procedure], services: Any) -> Ans
         if procedure and entry.owner == procedure.id else entry.question
     text = _lines(heading, entry.answer, f"Source : {entry.source}")
     if procedure is None:
-        return Answer(text=text, slots={"service": entry.owner}, buttons=[
+        return Answer(text=text, slots={"service": entry.owner}, topic=entry.owner, buttons=[
             Button("Horaires", intent_payload("ask_hours", service=entry.owner)),
             Button(WHERE_TITLE, intent_payload("ask_contact", service=entry.owner))])
     return Answer(text=text, buttons=aspect_buttons(procedure, answered="procedure"),
-                  slots={"procedure": procedure.id, "service": procedure.service})
+                  slots={"procedure": procedure.id, "service": procedure.service},
+                  topic=procedure.id)
 
 
 def render_precise_unknown(procedure: Procedure, services: Any) -> Answer:
@@ -587,4 +613,6 @@ def render_precise_unknown(procedure: Procedure, services: Any) -> Answer:
         contact.sentence("Pour une réponse sûre, adressez-vous"),
     )
     return Answer(text=text, buttons=aspect_buttons(procedure, answered="procedure"),
-                  slots={"procedure": procedure.id, "service": procedure.service})
+                  slots={"procedure": procedure.id, "service": procedure.service},
+                  topic=procedure.id,
+                  unknown=(UnknownFact(procedure.id, procedure.name, "question précise"),))

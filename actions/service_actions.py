@@ -77,7 +77,7 @@ class _ServiceAction(Action):
             return []
         precise = _precise_service_answer(catalogue, tracker)
         if precise is not None:
-            return send(dispatcher, precise)
+            return send(dispatcher, precise, tracker)
         answer: Answer = self.answer(
             catalogue.services,
             entity_values(tracker, "service"),
@@ -91,7 +91,7 @@ class _ServiceAction(Action):
         extra = extra_procedure_answers(self.action_name.replace("action_", "", 1), catalogue,
                                         entity_values(tracker, "procedure"),
                                         tracker.get_slot("procedure"), latest_text(tracker))
-        return send(dispatcher, combine([answer, *extra]))
+        return send(dispatcher, combine([answer, *extra]), tracker)
 
 
 class ActionAskHours(_ServiceAction):

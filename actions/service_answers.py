@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
-from actions.answers import Answer, Button, intent_payload
+from actions.answers import Answer, Button, UnknownFact, intent_payload
 from actions.city_catalogue.services import Entry, ServiceCatalogue, normalise, source_host
 from actions.formatting import format_date, join_fr
 from actions.hours import (AFTER_CLOSING, BEFORE_OPENING, CLOSED_DAY, CLOSURE, HOLIDAY, OPEN,
@@ -516,10 +516,13 @@ def _sites_answer(service: Entry, moment: Moment, now: dt.datetime, prefix: List
                   slots: Dict) -> Answer:
     """Sites with their own hours: grouped by identical answer, or 'which one?'."""
     groups: Dict[str, List[str]] = {}
-    unknown: List[str] = []
+    unknown: List[Entry] = []
     for site in service.sites:
         words = _compact_words(site, moment, now)
-        (groups.setdefault(words, []) if words else unknown).append(site.short)
+        if words:
+            groups.setdefault(words, []).append(site.short)
+        else:
+            unknown.append(site)
     buttons = _site_buttons(service, "ask_hours", moment)
     if len(groups) > MAX_GROUPS:
         return Answer("\n".join(prefix + [f"{service.name} : les horaires dépendent du lieu. "
@@ -530,12 +533,13 @@ def _sites_answer(service: Entry, moment: Moment, now: dt.datetime, prefix: List
     lines = prefix + [f"{heading} :"]
     lines += [f"• {join_fr(names)} : {words}" for words, names in groups.items()]
     if unknown:
-        lines.append(f"• horaires inconnus : {join_fr(unknown)}")
+        lines.append(f"• horaires inconnus : {join_fr(site.short for site in unknown)}")
     caveat = _source_caveat(service.sites, now, moment)
     if caveat:
         lines.append(caveat)
     lines.append("Dites-moi lequel pour le détail.")
-    return Answer("\n".join(lines), buttons, slots)
+    return Answer("\n".join(lines), buttons, slots, topic=service.id,
+                  unknown=tuple(unknown_fact(site, "horaires") for site in unknown))
 
 
 def hours_answer(catalogue: ServiceCatalogue, service_id: str, site_id: Optional[str],
@@ -568,7 +572,7 @@ def hours_answer(catalogue: ServiceCatalogue, service_id: str, site_id: Optional
         lines.append(caveat)
     if entity is service and service.sites and moment.kind == NONE:
         lines.append(f"Mêmes horaires pour : {join_fr(site.short for site in service.sites)}.")
-    return Answer("\n".join(lines), slots=slots)
+    return Answer("\n".join(lines), slots=slots, topic=service_id)
 
 
 def _unknown_hours_answer(catalogue: ServiceCatalogue, service: Entry, entity: Entry,
@@ -588,7 +592,8 @@ def _unknown_hours_answer(catalogue: ServiceCatalogue, service: Entry, entity: E
         elif plan.warning and target is entity and moment.kind != NONE and not moment.past:
             lines.append(plan.warning)
     lines.append(_pointer(catalogue, entity))
-    return Answer("\n".join(lines), slots=slots)
+    return Answer("\n".join(lines), slots=slots, topic=service.id,
+                  unknown=(unknown_fact(entity, "horaires"),))
 
 
 def ask_which_service(catalogue: ServiceCatalogue, intent: str,
@@ -639,28 +644,42 @@ def map_link(address: str) -> str:
     return MAP_URL + quote(query, safe="")
 
 
+def unknown_fact(entity: Entry, fact: str) -> UnknownFact:
+    """`fact` ("horaires", "téléphone"…) of a service or site, answered as unknown."""
+    entry = f"{entity.service_id}/{entity.id}" if entity.is_site else entity.service_id
+    return UnknownFact(entry, entity.name, fact)
+
+
+# The contact facts a citizen is told are unknown, with their words in the answer.
+_CONTACT_FACTS = (("adresse", "son adresse"), ("téléphone", "son téléphone"),
+                  ("e-mail", "son e-mail"))
+
+
+def missing_contact(entity: Entry) -> List[str]:
+    """The contact facts of `entity` the catalogue lacks ("adresse", "téléphone", "e-mail");
+    a service with sites has no address of its own: its sites' follow."""
+    missing = [] if entity.address or entity.sites else ["adresse"]
+    return missing + [fact for fact, name in (("téléphone", "phone"), ("e-mail", "email"))
+                      if not entity.inherited(name)]
+
+
 def _contact_lines(catalogue: ServiceCatalogue, entity: Entry, now: dt.datetime) -> List[str]:
     lines = [entity.name]
-    missing = []
     if entity.address:
         note = f" ({entity.address_note})" if entity.address_note else ""
         lines.append(f"Adresse : {entity.address}{note}")
-    elif not entity.sites:          # a service with sites: their addresses follow
-        missing.append("son adresse")
-    for label, name, words in (("Tél.", "phone", "son téléphone"),
-                               ("E-mail", "email", "son e-mail"),
-                               ("Site web", "web", "")):
+    for label, name in (("Tél.", "phone"), ("E-mail", "email"), ("Site web", "web")):
         value = entity.inherited(name)
         if value:
             lines.append(f"{label} : {value}")
-        elif words:
-            missing.append(words)
     if entity.address:
         lines.append(f"Plan : {map_link(entity.address)}")
     if entity.notes:
         lines.append(entity.notes)
+    missing = missing_contact(entity)
     if missing:
-        lines.append(f"Je ne connais pas {join_fr(missing, last='ni')}. "
+        words = [name for fact, name in _CONTACT_FACTS if fact in missing]
+        lines.append(f"Je ne connais pas {join_fr(words, last='ni')}. "
                      + _pointer(catalogue, None))
     states_facts = entity.address or entity.phone or entity.email
     if states_facts and entity.source and entity.source_date is not None \
@@ -681,8 +700,10 @@ def contact_answer(catalogue: ServiceCatalogue, service_id: str, site_id: Option
     lines = [f"Je ne connais pas de lieu « {unknown_site} » pour : {service.name}."] \
         if unknown_site else []
     buttons: List[Button] = []
+    shown = entity
     if entity is service and service.sites:
         main = catalogue.entity(service_id, service.main_site) if service.main_site else service
+        shown = main
         if main is not service:
             lines.append(f"{service.name} – lieu principal :")
         lines += _contact_lines(catalogue, main, now)
@@ -694,7 +715,8 @@ def contact_answer(catalogue: ServiceCatalogue, service_id: str, site_id: Option
                                                          site=site.id)) for site in others]
     else:
         lines += _contact_lines(catalogue, entity, now)
-    return Answer("\n".join(lines), buttons, slots)
+    return Answer("\n".join(lines), buttons, slots, topic=service_id,
+                  unknown=tuple(unknown_fact(shown, fact) for fact in missing_contact(shown)))
 
 
 def answer_contact(catalogue: ServiceCatalogue, entity_values: Sequence[str],

@@ -5,7 +5,8 @@
 Fills a temporary SQLite file in rasa 3.6's `events` schema (rasa's own table, created by its
 SQLTrackerStore) with conversations of 1 to 6 messages over 7 days, on every channel: user
 messages with rasa's parse data (a fifth unsure or missed, some holding an e-mail or a phone
-number), the bot's answers and action_listen rows, as rasa stores them; then times the report
+number, some judging the answer), the bot's answers (marked with their topic and unknown facts
+as the actions mark them) and action_listen rows, as rasa stores them; then times the report
 (read, figures, inbox, transcripts, charts, files) and prints its peak memory.
 Target (issue 14): ≤ 30 s for 100,000 messages on this machine.
 """
@@ -28,13 +29,30 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from machine_info import describe_machine  # noqa: E402  (bench/ is the script's folder)
 
 INTENTS = ["ask_hours", "ask_contact", "ask_procedure", "ask_price", "ask_documents",
-           "greet", "thank", "goodbye", "human_handoff", "report_problem"]
+           "greet", "thank", "goodbye", "human_handoff", "report_problem",
+           "feedback_positive", "feedback_negative"]
+ANSWERED = {"ask_hours", "ask_contact", "ask_procedure", "ask_price", "ask_documents"}
+TOPICS = ["population", "passeport", "recyparc", "carte_identite", "urbanisme"]
+UNKNOWN = [{"entry": "passeport", "name": "passeport", "fact": "prix"},
+           {"entry": "population/mairie_x", "name": "Mairie de quartier X", "fact": "horaires"}]
 TEXTS = ["horaires de la population samedi", "c'est combien la carte d'identité",
          "quels papiers pour un passeport", "numéro du service urbanisme", "bonjour",
          "merci beaucoup", "mon gsm 0470 12 34 56, rappelez moi", "ecrire a jean@example.be",
          "le recyparc est ouvert dimanche ?", "comment faire une compo de ménage",
          "il y a un trou dans ma rue", "je veux parler a quelqun"]
 CHANNELS = ["rest", "socketio", "facebook", "x"]
+
+
+def bot_metadata(pick: random.Random, intent: str) -> dict:
+    """What the actions mark: an answer's topic and unknown facts, a judgement's kind."""
+    if intent in ANSWERED:
+        metadata = {"topic": pick.choice(TOPICS)}
+        if pick.random() < 0.2:
+            metadata["unknown_facts"] = [pick.choice(UNKNOWN)]
+        return metadata
+    if intent.startswith("feedback_"):
+        return {"feedback": intent.split("_")[1], "topic": pick.choice(TOPICS)}
+    return {}
 
 
 def fill(path: Path, messages: int, until: dt.datetime, seed: int = 1) -> None:
@@ -65,7 +83,7 @@ def fill(path: Path, messages: int, until: dt.datetime, seed: int = 1) -> None:
                         "parse_data": {"intent": ranking[0], "entities": [],
                                        "intent_ranking": ranking, "text": text}}
                 bot = {"event": "bot", "timestamp": clock + 0.1, "text": "Voici la réponse.",
-                       "data": {}, "metadata": {}}
+                       "data": {}, "metadata": bot_metadata(pick, intent)}
                 listen = {"event": "action", "timestamp": clock + 0.2, "name": "action_listen"}
                 for event, kind, name in ((user, "user", None), (bot, "bot", None),
                                           (listen, "action", "action_listen")):

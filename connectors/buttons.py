@@ -6,7 +6,9 @@ rasa gives a channel buttons as dicts from the domain or the actions: ``{"title"
 it cannot be shown); each channel then renders choices its own way: Messenger as templates and
 quick replies (connectors/messenger_format.py), X as a numbered list in the text whose numbers
 and titles the citizen can answer with (``numbered_lines`` and ``match_reply`` here, used by
-connectors/x_format.py and connectors/x.py).
+connectors/x_format.py and connectors/x.py). The catalogue's answers end with two feedback
+choices ("👍 Utile", "👎 Pas utile"); ``is_feedback`` is the one rule that recognises them, so
+each channel can show them discreetly (the widget has its twin in web/src/messages.js).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 logger = logging.getLogger(__name__)
 
 CHOICE, LINK, PHONE = "postback", "web_url", "phone_number"
+FEEDBACK_PREFIX = "/feedback_"  # "/feedback_positive", "/feedback_negative"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,14 @@ def read_button(button: Any, channel: str = "") -> Optional[Choice]:
     if kind == PHONE:
         return Choice(PHONE, title, payload=payload)
     return Choice(CHOICE, title, payload=payload)
+
+
+def is_feedback(button: Any) -> bool:
+    """Whether a ``Choice`` or a rasa button dict is one of the feedback choices."""
+    if isinstance(button, Choice):
+        return button.kind == CHOICE and button.payload.startswith(FEEDBACK_PREFIX)
+    return (isinstance(button, dict) and not button.get("url")
+            and str(button.get("payload") or "").startswith(FEEDBACK_PREFIX))
 
 
 def read_buttons(buttons: Optional[Iterable[Any]], channel: str = "") -> List[Choice]:

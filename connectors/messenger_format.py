@@ -16,7 +16,12 @@ Rules for the bot's buttons (``{"title", "payload"}`` or ``{"title", "url", "typ
 - more than 3 buttons of which some are links (or call buttons): the links go in button
   templates under the text, then the postbacks as quick replies under a short French prompt;
 - links in a text without buttons (or with room left) become "web_url" buttons when the text
-  fits a template, so the citizen gets a tappable "Ouvrir liege.be" button.
+  fits a template, so the citizen gets a tappable "Ouvrir liege.be" button;
+- feedback choices ("👍 Utile", "👎 Pas utile", connectors/buttons.py ``is_feedback``) are
+  taken out first and always become quick replies, after the answer's own, on the last message
+  (a text or a template: Messenger accepts quick replies on both), so they vanish once the
+  citizen answers instead of staying as buttons of a template; the other buttons follow the
+  rules above. When all do not fit in 13, the answer's last choices are dropped, not feedback.
 
 Splitting and link finding are shared with the other channels (connectors/text_pieces.py), and
 so is reading the bot's buttons (connectors/buttons.py).
@@ -29,7 +34,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
 
 from connectors import text_pieces
-from connectors.buttons import LINK, PHONE, read_button
+from connectors.buttons import LINK, PHONE, is_feedback, read_button
 from connectors.text_pieces import ELLIPSIS, find_links, tail_start, truncate
 
 logger = logging.getLogger(__name__)
@@ -48,6 +53,7 @@ ELEMENT_SUBTITLE_LIMIT = 80
 # French prompts the connector adds itself (the bot's texts come from the domain).
 DEFAULT_BUTTONS_PROMPT = "Choisissez une option :"
 MORE_CHOICES_PROMPT = "Vous pouvez aussi choisir :"
+FEEDBACK_PROMPT = "Cette réponse vous aide ?"  # feedback choices under no text at all
 
 QUICK_REPLY_CONTENT_TYPES = {"text", "user_phone_number", "user_email"}
 
@@ -149,13 +155,29 @@ def text_messages(text: str, quick_replies: Sequence[Dict[str, Any]] = ()) -> Li
         pieces = [DEFAULT_BUTTONS_PROMPT]
     messages: List[Message] = [{"text": piece} for piece in pieces]
     if quick_replies:
-        replies = list(quick_replies)
-        if len(replies) > QUICK_REPLIES_MAX:
-            logger.warning("Messenger shows at most %d quick replies: %d dropped (%s)",
-                           QUICK_REPLIES_MAX, len(replies) - QUICK_REPLIES_MAX,
-                           ", ".join(r.get("title", "?") for r in replies[QUICK_REPLIES_MAX:]))
-            replies = replies[:QUICK_REPLIES_MAX]
-        messages[-1]["quick_replies"] = replies
+        messages[-1]["quick_replies"] = _capped(quick_replies, QUICK_REPLIES_MAX)
+    return messages
+
+
+def _capped(replies: Sequence[Dict[str, Any]], limit: int) -> List[Dict[str, Any]]:
+    """The first ``limit`` quick replies; the others are dropped with a warning."""
+    if len(replies) > limit:
+        logger.warning("Messenger shows at most %d quick replies: %d dropped (%s)",
+                       QUICK_REPLIES_MAX, len(replies) - limit,
+                       ", ".join(r.get("title", "?") for r in replies[limit:]))
+    return list(replies[:limit])
+
+
+def with_feedback(messages: List[Message], feedback: Sequence[Dict[str, Any]]) -> List[Message]:
+    """The feedback quick replies after the answer's own on the last message, the only one
+    where Messenger shows quick replies; the answer's last choices make room if needed."""
+    if not feedback:
+        return messages
+    if not messages:
+        return text_messages(FEEDBACK_PROMPT, feedback)
+    last = messages[-1]
+    answer = last.get("quick_replies", [])
+    last["quick_replies"] = _capped(answer, QUICK_REPLIES_MAX - len(feedback)) + list(feedback)
     return messages
 
 
@@ -179,6 +201,15 @@ def plain_text_messages(text: str, links_as_buttons: bool = True) -> List[Messag
 def messages_with_buttons(text: str, buttons: Iterable[Dict[str, Any]],
                           links_as_buttons: bool = True) -> List[Message]:
     """A bot text with rasa buttons, following the rules in the module docstring."""
+    buttons = list(buttons)
+    feedback = [r for r in (quick_reply(b) for b in buttons if is_feedback(b)) if r]
+    answer = [b for b in buttons if not is_feedback(b)]
+    return with_feedback(_answer_messages(text, answer, links_as_buttons), feedback)
+
+
+def _answer_messages(text: str, buttons: Sequence[Dict[str, Any]],
+                     links_as_buttons: bool) -> List[Message]:
+    """A bot text with its buttons other than feedback ones."""
     normalized = [b for b in (normalize_button(button) for button in buttons) if b]
     if not normalized:
         return plain_text_messages(text, links_as_buttons)

@@ -4,11 +4,14 @@ Parses every held-out message with the model in-process (the whole NLU pipeline,
 canonical-id step), after the length bound every channel applies (connectors.message_bounds:
 a message over 2,000 characters is cut to its beginning), then prints and checks:
 
-- intent macro-F1 over the held-out intents; a prediction below the FallbackClassifier's
+- intent macro-F1 over the held-out intents of citizens' questions (the contract's); a prediction below the FallbackClassifier's
   threshold (`nlu_fallback`) counts as a miss of the expected intent. A message that asks two
   things is labelled with the first one, but the reply answers every aspect asked in the order
   asked whichever of them the intent names: predicting the intent of another aspect it asks is
-  right ("as the actions see it"). The strict figure (first question only) is printed too;
+  right ("as the actions see it"). The strict figure (first question only) is printed too.
+  The feedback intents the project added (judgements of an answer: "pas utile") have their
+  own macro-F1 and gate: their 16 held-out sentences would otherwise weigh like two whole
+  question intents in the questions' figure;
 - canonical-value entity F1: per message, the set of (entity, value) the actions receive
   compared with the annotated canonical ids;
 - two-question messages (tests/nlu/two_questions.yml): share whose every aspect is answered
@@ -54,6 +57,7 @@ TWO_QUESTIONS = "tests/nlu/two_questions.yml"
 FAQ_QUESTIONS = "tests/nlu/faq_questions.yml"
 FAQ_QUESTIONS_ROUND3 = "tests/nlu/faq_questions_round3.yml"  # all test: nothing was tuned on it
 CATALOGUE_ENTITIES = ("procedure", "service")
+FEEDBACK_INTENTS = ("feedback_positive", "feedback_negative")  # rasa_extensions/feedback_intents
 
 
 def held_out_examples(paths: Sequence[str]) -> List[Dict[str, Any]]:
@@ -110,11 +114,26 @@ def intent_scores(examples, parsed, asked: Dict[str, List[str]]) -> Dict[str, An
         predicted.append(example["intent"] if intent in also_asked else intent)
     labels = sorted(set(gold))
     per_intent = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    # Citizens' questions (the contract's intents) and their judgements of an answer (the
+    # feedback intents the project added) are scored apart: see docs/nlu-pipelines.md.
+    # Each message counts in one figure: a question taken for a judgement is a miss of the
+    # questions' figure; a judgement taken for a question, a miss of the feedback figure.
+    questions = [label for label in labels if label not in FEEDBACK_INTENTS]
+    judgements = [label for label in labels if label in FEEDBACK_INTENTS]
+    asked_ids = [i for i, label in enumerate(gold) if label not in FEEDBACK_INTENTS]
+
+    def on_questions(values: List[str]) -> List[str]:
+        return [values[i] for i in asked_ids]
+
     return {
-        "intent_macro_f1": float(f1_score(gold, predicted, labels=labels, average="macro",
-                                          zero_division=0)),
-        "intent_macro_f1_strict": float(f1_score(gold, strict, labels=labels,
-                                                 average="macro", zero_division=0)),
+        "intent_macro_f1": float(f1_score(on_questions(gold), on_questions(predicted),
+                                          labels=questions, average="macro", zero_division=0)),
+        "intent_macro_f1_strict": float(f1_score(on_questions(gold), on_questions(strict),
+                                                 labels=questions, average="macro",
+                                                 zero_division=0)),
+        "feedback_macro_f1": float(f1_score(gold, predicted, labels=judgements,
+                                            average="macro", zero_division=0))
+        if judgements else 1.0,
         "intent_accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(gold),
         "fallback_rate": predicted.count("nlu_fallback") / len(gold),
         "accuracy_by_file": {
@@ -248,6 +267,7 @@ def main() -> int:
     parser.add_argument("--held-out", nargs="+", default=list(DEFAULT_HELD_OUT))
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "understanding")
     parser.add_argument("--min-intent-f1", type=float, default=0.0)
+    parser.add_argument("--min-feedback-f1", type=float, default=0.0)
     parser.add_argument("--min-entity-f1", type=float, default=0.0)
     parser.add_argument("--min-two-questions", type=float, default=0.0)
     parser.add_argument("--min-faq-right", type=float, default=0.0)
@@ -314,6 +334,9 @@ def main() -> int:
               f"({scores['faq_questions_with_entry']} questions); no entry but one given "
               f"{scores['faq_wrongly_given']:.3f} ({scores['faq_questions_without_entry']} "
               f"questions)")
+    print(f"feedback intents F1  {figures['feedback_macro_f1']:.3f}  (" + ", ".join(
+        f"{k} {v:.2f}" for k, v in figures["per_intent_f1"].items() if k in FEEDBACK_INTENTS)
+        + ")")
     weakest = sorted(figures["per_intent_f1"].items(), key=lambda item: item[1])[:6]
     print("weakest intents      " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))
     print(f"misses written to {args.out / 'understanding_errors.yml'}")
@@ -321,6 +344,7 @@ def main() -> int:
     failures = [
         name for name, ok in (
             ("intent macro-F1", figures["intent_macro_f1"] >= args.min_intent_f1),
+            ("feedback intents F1", figures["feedback_macro_f1"] >= args.min_feedback_f1),
             ("entity value F1", figures["entity_value_f1"] >= args.min_entity_f1),
             ("two questions", figures["two_questions_all_answered"] >= args.min_two_questions),
             ("FAQ right", figures["faq_right"] >= args.min_faq_right),

@@ -1,8 +1,10 @@
 """What citizens said in a period, read from the tracker store (read-only) for the report.
 
-One pass over the period's user messages (their JSON parsed once) and the action rows (by
-their `action_name` column only); transcripts are read afterwards, for the few conversations
-the inbox links to. Every text leaves this module masked (rasa_extensions/personal_data.py).
+One pass over the period's user messages (their JSON parsed once), the action rows (by their
+`action_name` column only) and the bot messages the actions marked (a topic, unknown facts,
+a judgement: trainers/feedback.py; the others are left out by the query); transcripts are
+read afterwards, for the few conversations the inbox links to. Every text leaves this module
+masked (rasa_extensions/personal_data.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from rasa_extensions.personal_data import mask
+from trainers.feedback import AnswerTally
 
 CITY_TIME = ZoneInfo("Europe/Brussels")
 FALLBACK_INTENT = "nlu_fallback"
@@ -55,6 +58,7 @@ class Message:
 class Period:
     messages: List[Message] = field(default_factory=list)
     handoff_senders: set = field(default_factory=set)
+    answers: AnswerTally = field(default_factory=AnswerTally)
     truncated: bool = False
 
 
@@ -77,16 +81,18 @@ def _message(sender_id: str, timestamp: float, data: dict) -> Message:
 
 
 def read_period(engine: Engine, since: dt.datetime, until: dt.datetime) -> Period:
-    """The period's user messages and the conversations handed over to a person."""
+    """The period's user messages, the conversations handed over to a person, and the
+    judgements and unknown facts of the answers."""
     period = Period()
     query = sa.text("SELECT sender_id, type_name, timestamp, action_name, data FROM events "
                     "WHERE timestamp >= :since AND timestamp < :until "
                     "AND (type_name = 'user' OR (type_name = 'action' "
-                    "AND action_name = :handoff)) ORDER BY id")
+                    "AND action_name = :handoff) OR (type_name = 'bot' "
+                    "AND data LIKE :marked)) ORDER BY id")
     with engine.connect() as connection:
         rows = connection.execution_options(stream_results=True).execute(
             query, {"since": since.timestamp(), "until": until.timestamp(),
-                    "handoff": HANDOFF_ACTION})
+                    "handoff": HANDOFF_ACTION, "marked": '%"topic"%'})
         for sender_id, type_name, timestamp, _action, data in rows:
             if type_name == "action":
                 period.handoff_senders.add(sender_id)
@@ -98,7 +104,12 @@ def read_period(engine: Engine, since: dt.datetime, until: dt.datetime) -> Perio
                 parsed = json.loads(data)
             except (TypeError, ValueError):
                 continue
-            period.messages.append(_message(sender_id, float(timestamp or 0), parsed))
+            if type_name == "bot":
+                period.answers.bot(sender_id, parsed.get("metadata") or {})
+                continue
+            message = _message(sender_id, float(timestamp or 0), parsed)
+            period.messages.append(message)
+            period.answers.user(message)
     return period
 
 

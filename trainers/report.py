@@ -6,11 +6,13 @@
 Reads the tracker store (TRACKER_STORE_URL, read-only: SQLite or PostgreSQL) for the period
 (default: the last 7 days) and writes reports/<last day>/:
 - index.html: one self-contained page in French: the figures (conversations, messages, share
-  answered with confidence, fallback and handoff rates) by day and by channel with charts; the
-  inbox of messages the assistant missed ("à traiter", confidence < LOW) or was unsure of
-  ("à vérifier", LOW to HIGH), grouped by best-guess intent (the real one: when
-  `nlu_fallback` wins, the next), with counts and links to the conversations; what is asked
-  most (intents, procedures, services);
+  answered with confidence, fallback and handoff rates, share of 👎 among the citizens'
+  judgements) by day and by channel with charts; the inbox of messages the assistant missed
+  ("à traiter", confidence < LOW) or was unsure of ("à vérifier", LOW to HIGH), grouped by
+  best-guess intent (the real one: when `nlu_fallback` wins, the next), with counts and links
+  to the conversations; the judgements (👍 / 👎 and comments) next to the questions they judge;
+  the catalogue facts answered "unknown", the most met first; what is asked most (intents,
+  procedures, services);
 - missed.csv: the inbox;
 - to_label.yml: the inbox's messages as rasa NLU training data under their best-guess intent,
   each with a comment giving its confidence and count, for a trainer to correct and move into
@@ -38,11 +40,13 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from trainers.conversations import CITY_TIME, FALLBACK_INTENT, Message, Period, read_period, \
     transcripts
+from trainers.feedback import Judgement, by_question, negative_share
 from trainers.stored_events import StoreError, read_only_engine
 from trainers.training_data import held_out_sentences, normalised
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MAX_INBOX_GROUPS_SHOWN = 60  # texts per best-guess intent on the page (all go to the files)
+MAX_JUDGED_SHOWN = 100  # judged questions, comments per question, unknown facts on the page
 MAX_TRANSCRIPTS = 200
 LINKS_PER_MESSAGE = 5
 DAY_NAMES = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
@@ -167,9 +171,9 @@ def _counts_by(messages: List[Message], key) -> Dict[str, List[Message]]:
 
 
 def _chart(by_day: Dict[dt.date, List[Message]], channels: List[str],
-           thresholds: Thresholds) -> str:
-    """Two charts (messages per day by channel; confident and fallback shares) as a PNG in
-    base64, or "" without data."""
+           thresholds: Thresholds, judged: Dict[dt.date, List[Judgement]]) -> str:
+    """Two charts (messages per day by channel; confident, fallback and 👎 shares) as a PNG
+    in base64, or "" without data."""
     if not by_day:
         return ""
     import matplotlib
@@ -191,6 +195,10 @@ def _chart(by_day: Dict[dt.date, List[Message]], channels: List[str],
     fallback = [100 * f.fallbacks / f.messages for f in daily]
     quality.plot(days, confident, "o-", label="compris avec confiance")
     quality.plot(days, fallback, "o-", label="non compris (fallback)")
+    if judged:
+        negative = [100 * negative_share(judged[day]) if judged.get(day) else float("nan")
+                    for day in days]
+        quality.plot(days, negative, "o--", label="avis négatifs (parmi les avis)")
     quality.set_ylim(0, 100)
     quality.set_title("Part des messages (%)")
     quality.legend(fontsize="small")
@@ -208,14 +216,50 @@ def _row(cells: Iterable[object], header: bool = False) -> str:
     return "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in cells) + "</tr>"
 
 
+def _negative_words(judgements: List[Judgement]) -> str:
+    """'25 % de 8 avis', or '—' without any."""
+    share = negative_share(judgements)
+    return "—" if share is None else f"{100 * share:.0f} % de {len(judgements)} avis"
+
+
 def _figures_table(title: str, groups: Dict[object, List[Message]], handoff_senders: Set[str],
-                   thresholds: Thresholds) -> str:
+                   thresholds: Thresholds, judged: Dict[object, List[Judgement]]) -> str:
     rows = [_row([title, "conversations", "messages", "compris avec confiance",
-                  "non compris (fallback)", "vers un agent"], header=True)]
+                  "non compris (fallback)", "vers un agent", "avis 👎"], header=True)]
     for name, messages in groups.items():
         f = figures(messages, handoff_senders, thresholds)
         rows.append(_row([name, f.conversations, f.messages, f.share(f.confident),
-                          f.share(f.fallbacks), f.share(f.handoffs, f.conversations)]))
+                          f.share(f.fallbacks), f.share(f.handoffs, f.conversations),
+                          _negative_words(judged.get(name, []))]))
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def _day_label(day: dt.date) -> str:
+    return f"{DAY_NAMES[day.weekday()]} {day:%d/%m}"
+
+
+def _judgements_html(judgements: List[Judgement]) -> str:
+    """The judged questions, most 👎 first, with the comments written after a 👎."""
+    if not judgements:
+        return ("<p>Aucun avis dans la période. Après une réponse du catalogue, l'assistant "
+                "propose 👍 / 👎 (une fois par sujet et par conversation).</p>")
+    rows = [_row(["question jugée", "sujet", "👍", "👎", "remarques après 👎"], header=True)]
+    for group in by_question(judgements, normalised)[:MAX_JUDGED_SHOWN]:
+        comments = "<br>".join(html.escape(c) for c in group.comments[:MAX_JUDGED_SHOWN])
+        rows.append(f"<tr><td>{html.escape(group.question or '(hors période)')}</td>"
+                    f"<td>{html.escape(group.topic)}</td><td>{group.positive}</td>"
+                    f"<td>{group.negative}</td><td>{comments}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def _unknown_facts_html(period: Period) -> str:
+    facts = period.answers.facts()
+    if not facts:
+        return "<p>Aucune réponse « inconnu » dans la période.</p>"
+    rows = [_row(["fait inconnu", "service ou démarche", "identifiant (catalogue/)",
+                  "conversations", "fois", "dernière question"], header=True)]
+    rows += [_row([fact.fact, fact.name, fact.entry, len(fact.citizens), fact.count,
+                   fact.question]) for fact in facts[:MAX_JUDGED_SHOWN]]
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -230,7 +274,13 @@ def render_html(period: Period, since: dt.datetime, until: dt.datetime,
     total = figures(messages, period.handoff_senders, thresholds)
     by_day = _counts_by(messages, lambda m: m.day)
     by_channel = _counts_by(messages, lambda m: m.channel)
-    chart = _chart(by_day, list(by_channel), thresholds)
+    judgements = period.answers.judgements
+    judged_by_day: Dict[dt.date, List[Judgement]] = collections.defaultdict(list)
+    judged_by_channel: Dict[str, List[Judgement]] = collections.defaultdict(list)
+    for judgement in judgements:
+        judged_by_day[judgement.day].append(judgement)
+        judged_by_channel[judgement.channel].append(judgement)
+    chart = _chart(by_day, list(by_channel), thresholds, judged_by_day)
     numbers: Dict[str, int] = {}
     parts = [f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <title>Assistant de la Ville de Liège : rapport du {since:%d/%m/%Y} au {until:%d/%m/%Y}</title>
@@ -249,18 +299,21 @@ personnelles (e-mail, téléphone, numéro national, IBAN, carte) sont masquées
                          ("compris avec confiance", total.share(total.confident)),
                          ("non compris (fallback)", total.share(total.fallbacks)),
                          ("conversations vers un agent",
-                          total.share(total.handoffs, total.conversations))):
+                          total.share(total.handoffs, total.conversations)),
+                         ("avis 👎", _negative_words(judgements))):
         parts.append(f'<span class="figure"><b>{html.escape(str(value))}</b>'
                      f"{html.escape(label)}</span>")
     parts.append(f"<p>« Compris avec confiance » : intention reconnue à {thresholds.high:.0%} "
-                 "au moins. Le retour des citoyens (👍/👎) n'est pas encore recueilli.</p>")
+                 "au moins. « Avis 👎 » : part des avis négatifs parmi les avis (👍 ou 👎) "
+                 "donnés par les citoyens après une réponse.</p>")
     if chart:
         parts.append(f'<img alt="Messages par jour et part des messages compris" '
                      f'src="data:image/png;base64,{chart}">')
-    parts.append(_figures_table("jour", {f"{DAY_NAMES[d.weekday()]} {d:%d/%m}": m
-                                         for d, m in by_day.items()},
-                                period.handoff_senders, thresholds))
-    parts.append(_figures_table("canal", by_channel, period.handoff_senders, thresholds))
+    parts.append(_figures_table("jour", {_day_label(d): m for d, m in by_day.items()},
+                                period.handoff_senders, thresholds,
+                                {_day_label(d): j for d, j in judged_by_day.items()}))
+    parts.append(_figures_table("canal", by_channel, period.handoff_senders, thresholds,
+                                judged_by_channel))
 
     parts.append(f"<h2>À traiter et à vérifier ({len(entries)} messages différents)</h2>"
                  f"<p><span class=traiter>À traiter</span> : confiance sous {thresholds.low:.0%} "
@@ -283,6 +336,14 @@ personnelles (e-mail, téléphone, numéro national, IBAN, carte) sont masquées
                          f"<td>{html.escape(entry.text)}</td><td>{entry.confidence:.2f}</td>"
                          f"<td>{entry.count}</td><td>{links}</td></tr>")
         parts.append("</table>")
+
+    parts.append(f"<h2>Avis des citoyens ({len(judgements)})</h2>")
+    parts.append(_judgements_html(judgements))
+    parts.append("<h2>Faits inconnus de l'assistant : à publier en priorité</h2>"
+                 "<p>Les réponses où l'assistant a dû dire qu'il ne connaissait pas un fait "
+                 "(horaires, prix, téléphone…). Complétez-les dans <code>catalogue/</code> "
+                 "avec leur source (voir docs/formateurs.md).</p>")
+    parts.append(_unknown_facts_html(period))
 
     parts.append("<h2>Ce qui est le plus demandé</h2>")
     intents = collections.Counter(m.intent for m in messages if not m.clicked)

@@ -37,6 +37,17 @@ MARKUP = {
                        "payload": "\"><img src=x onerror=\"window.__botXss=5\">"}],
 }
 
+# A catalogue answer: its own choice, then the two feedback buttons (connectors/buttons.py).
+ANSWER_WITH_FEEDBACK = {
+    "text": "Le passeport coûte 75 € pour un adulte.",
+    "quick_replies": [
+        {"content_type": "text", "title": "Documents à fournir", "payload": "/ask_documents"},
+        {"content_type": "text", "title": "👍 Utile", "payload": "/feedback_positive"},
+        {"content_type": "text", "title": "👎 Pas utile", "payload": "/feedback_negative"},
+    ],
+}
+FEEDBACK_THANKS = {"text": "Merci pour votre avis !"}
+
 
 @dataclass
 class FakeRasa:
@@ -78,6 +89,10 @@ class FakeRasa:
             return [PROCEDURE]
         if text == "balisage":
             return [MARKUP]
+        if text == "prix du passeport":
+            return [ANSWER_WITH_FEEDBACK]
+        if text.startswith("/feedback_"):
+            return [FEEDBACK_THANKS]
         return [{"text": f"Vous avez écrit : {text}"}]
 
     async def _user_uttered(self, sid: str, data: Dict[str, Any]) -> None:

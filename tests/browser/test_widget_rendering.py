@@ -68,6 +68,40 @@ def test_button_sends_its_payload_and_shows_its_title(widget: WidgetPage, fake_r
     widget.page.problems.assert_clean()
 
 
+def test_feedback_buttons_are_a_separate_group_usable_once(widget: WidgetPage,
+                                                           fake_rasa: FakeRasa):
+    page = widget.page
+    widget.open()
+    widget.ask("prix du passeport")
+    groups = page.locator("deep-chat [role=group]").evaluate_all(
+        "groups => groups.map(group => [group.className, group.getAttribute('aria-label'),"
+        " group.innerText.trim()])")
+    # The greeting's group, then the answer's two groups.
+    assert [(name, label) for name, label, _ in groups[-2:]] == [
+        ("liege-chat-buttons", "Suggestions"), ("liege-chat-feedback", "Votre avis")]
+    assert groups[-2][2] == "Documents à fournir"
+    assert groups[-1][2].startswith("Cette réponse vous aide ?")
+    feedback = page.locator("deep-chat .liege-chat-feedback button")
+    assert feedback.all_inner_texts() == ["👍 Utile", "👎 Pas utile"]
+    # Lighter than the answer's buttons: smaller text.
+    sizes = page.locator("deep-chat .liege-chat-buttons button, deep-chat .liege-chat-feedback "
+                         "button").evaluate_all(
+        "buttons => buttons.map(b => parseFloat(getComputedStyle(b).fontSize))")
+    assert sizes[-1] < sizes[-3]
+    assert widget.click_button("👍 Utile") == ["Merci pour votre avis !"]
+    assert widget.user_texts()[-1] == "👍 Utile"
+    assert [item["message"] for item in sent(fake_rasa, "/feedback_positive")] == [
+        "/feedback_positive"]
+    # Judged once: both feedback buttons are disabled, the answer's choice still works.
+    assert feedback.evaluate_all("buttons => buttons.map(b => b.disabled)") == [True, True]
+    feedback.last.click(force=True)
+    widget.settle()
+    assert not sent(fake_rasa, "/feedback_negative")
+    assert page.locator("deep-chat .liege-chat-buttons button", has_text="Documents") \
+        .last.is_enabled()
+    page.problems.assert_clean()
+
+
 def test_links_open_in_a_new_tab_and_emails_are_mailto(widget: WidgetPage):
     widget.open()
     widget.click_button("Carte d'identité")

@@ -70,6 +70,11 @@ class ScriptedAgent:
             await out.send_response(psid, {"text": "Trois choix", "buttons": [
                 {"title": "Un", "payload": "/un"}, {"title": "Deux", "payload": "/deux"},
                 {"title": "Site", "url": "https://www.liege.be", "type": "web_url"}]})
+        elif text == "/answer":  # a catalogue answer: one choice, then the feedback ones
+            await out.send_response(psid, {"text": "Le passeport coûte 75 €.", "buttons": [
+                {"title": "Documents", "payload": "/ask_documents"},
+                {"title": "👍 Utile", "payload": "/feedback_positive"},
+                {"title": "👎 Pas utile", "payload": "/feedback_negative"}]})
         elif text == "/links":
             await out.send_response(psid, {"text": "Plus d'infos : https://www.liege.be/fr"})
         elif text == "/mixed":
@@ -359,6 +364,24 @@ def test_three_buttons_with_a_link_make_a_button_template(server, graph):
             {"type": "postback", "title": "Un", "payload": "/un"},
             {"type": "postback", "title": "Deux", "payload": "/deux"},
             {"type": "web_url", "url": "https://www.liege.be", "title": "Site"}]}}}]
+
+
+def test_feedback_choices_are_quick_replies_on_the_answers_template(server, graph, agent):
+    sender = psid()
+    post_signed(server.url, page(postback_event(sender, "/answer")))
+    graph.wait_for_turn_end(sender)
+    assert graph.messages(sender) == [{
+        "attachment": {"type": "template", "payload": {
+            "template_type": "button", "text": "Le passeport coûte 75 €.", "buttons": [
+                {"type": "postback", "title": "Documents", "payload": "/ask_documents"}]}},
+        "quick_replies": [
+            {"content_type": "text", "title": "👍 Utile", "payload": "/feedback_positive"},
+            {"content_type": "text", "title": "👎 Pas utile", "payload": "/feedback_negative"}]}]
+    # The citizen's tap on a quick reply comes back as its payload.
+    tap = messaging(sender, message={"mid": f"m_{next(_mids)}", "text": "👍 Utile",
+                                     "quick_reply": {"payload": "/feedback_positive"}})
+    post_signed(server.url, page(tap))
+    wait_until(lambda: "/feedback_positive" in agent.texts(sender), what="feedback received")
 
 
 def test_links_and_mixed_buttons(server, graph):

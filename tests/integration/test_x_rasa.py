@@ -152,6 +152,21 @@ def test_a_question_in_french_gets_one_dm(x_server, x_api):
     assert len(x_api.dms(sender)) == 1
 
 
+def test_feedback_is_a_numbered_choice_and_pas_utile_works_typed(x_server, x_api):
+    sender = citizen()
+    [text] = say(x_server, x_api, sender, "Comment renouveler ma carte d'identité ?")
+    lines = text.splitlines()
+    thumbs_up = next(line for line in lines if line.endswith(". 👍 Utile"))
+    assert lines[lines.index(thumbs_up) + 1].endswith(". 👎 Pas utile")
+    number = thumbs_up.split(".", 1)[0]
+    texts = say(x_server, x_api, sender, number, count=2)
+    assert texts[1] == "Merci pour votre avis !"
+    texts = say(x_server, x_api, sender, "pas utile", count=3)
+    assert texts[2].startswith("Désolé que ma réponse ne vous ait pas aidé.")
+    assert [e["text"] for e in user_events(x_server, sender)][1:] == [
+        "/feedback_positive", "pas utile"]
+
+
 def test_x_activity_batch_with_two_citizens(x_server, x_api):
     first, second = citizen(), citizen()
     payload = {"data": [x_activity(dm_event(first, "/greet")),

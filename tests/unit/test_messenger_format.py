@@ -199,3 +199,68 @@ def test_button_count_decides_the_rendering(count, kind):
     [message] = fmt.messages_with_buttons("Texte", buttons(count))
     assert ("attachment" in message) == (kind == "template")
     assert ("quick_replies" in message) == (kind == "quick")
+
+
+# --- feedback choices --------------------------------------------------------------------------
+
+FEEDBACK = [{"title": "👍 Utile", "payload": "/feedback_positive"},
+            {"title": "👎 Pas utile", "payload": "/feedback_negative"}]
+FEEDBACK_REPLIES = [
+    {"content_type": "text", "title": "👍 Utile", "payload": "/feedback_positive"},
+    {"content_type": "text", "title": "👎 Pas utile", "payload": "/feedback_negative"}]
+
+
+def test_feedback_alone_becomes_quick_replies_on_the_text_or_on_its_link_template():
+    assert fmt.messages_with_buttons("Le passeport coûte 75 €.", FEEDBACK) == [
+        {"text": "Le passeport coûte 75 €.", "quick_replies": FEEDBACK_REPLIES}]
+    [template] = fmt.messages_with_buttons("Rendez-vous sur https://www.liege.be.", FEEDBACK)
+    assert [b["type"] for b in template["attachment"]["payload"]["buttons"]] == ["web_url"]
+    assert template["quick_replies"] == FEEDBACK_REPLIES
+
+
+def test_feedback_goes_on_the_template_of_the_answers_buttons_as_quick_replies():
+    [message] = fmt.messages_with_buttons("Autre chose ?", buttons(2) + FEEDBACK)
+    assert message["attachment"]["payload"]["buttons"] == [
+        {"type": "postback", "title": f"Choix {i}", "payload": f"/choix_{i}"} for i in range(2)]
+    assert message["quick_replies"] == FEEDBACK_REPLIES
+
+
+def test_feedback_comes_after_the_answers_quick_replies():
+    [message] = fmt.messages_with_buttons("Choisissez", buttons(6) + FEEDBACK)
+    assert [r["payload"] for r in message["quick_replies"]] == [
+        f"/choix_{i}" for i in range(6)] + ["/feedback_positive", "/feedback_negative"]
+
+
+def test_feedback_is_kept_when_quick_replies_overflow(caplog):
+    mixed = FEEDBACK[:1] + buttons(15) + FEEDBACK[1:]  # feedback first and last
+    [message] = fmt.messages_with_buttons("Choisissez", mixed)
+    payloads = [r["payload"] for r in message["quick_replies"]]
+    assert len(payloads) == fmt.QUICK_REPLIES_MAX
+    assert payloads == [f"/choix_{i}" for i in range(11)] + [
+        "/feedback_positive", "/feedback_negative"]
+    assert "Choix 11" in caplog.text and "Utile" not in caplog.text
+
+
+def test_feedback_is_on_the_last_piece_of_a_long_text_only():
+    *head, last = fmt.messages_with_buttons("a " * 2500, FEEDBACK)
+    assert len(head) == 2 and not any("quick_replies" in m for m in head)
+    assert last["quick_replies"] == FEEDBACK_REPLIES
+    *head, template = fmt.messages_with_buttons(
+        ("Une information détaillée sur la démarche. " * 30).strip(), buttons(2) + FEEDBACK)
+    assert head and not any("quick_replies" in m for m in head)
+    assert "attachment" in template and template["quick_replies"] == FEEDBACK_REPLIES
+
+
+def test_feedback_after_links_and_choices_is_on_the_last_message():
+    links = [{"title": f"Lien {i}", "url": f"https://www.liege.be/{i}"} for i in range(4)]
+    messages = fmt.messages_with_buttons("Voici les liens.", links + FEEDBACK)
+    assert [len(m["attachment"]["payload"]["buttons"]) for m in messages] == [3, 1]
+    assert "quick_replies" not in messages[0]
+    assert messages[-1]["quick_replies"] == FEEDBACK_REPLIES
+
+
+def test_feedback_titles_fit_and_an_empty_text_gets_the_feedback_prompt():
+    long_titles = [{"title": "👍 Cette réponse m'a été utile", "payload": "/feedback_positive"}]
+    [message] = fmt.messages_with_buttons("", long_titles)
+    assert message["text"] == fmt.FEEDBACK_PROMPT
+    assert all(len(r["title"]) <= 20 for r in message["quick_replies"])

@@ -73,11 +73,16 @@ def test_chain_of_aspects_keeps_the_procedure():
     chat = Conversation()
     first = chat.say("comment renouveler mon passeport ?", "ask_procedure", procedure="passeport")
     assert "passeport" in _text(first).lower()
-    assert _titles(first) == ["Prix", "Documents", "Délai", "En ligne ?", "Où ?"]
-    assert chat.slots == {"procedure": "passeport", "service": "population"}
+    # The aspects, then the 👍 / 👎 choices: offered once for this procedure.
+    assert _titles(first) == ["Prix", "Documents", "Délai", "En ligne ?", "Où ?",
+                              "👍 Utile", "👎 Pas utile"]
+    assert first[0]["topic"] == "passeport"
+    assert chat.slots == {"procedure": "passeport", "service": "population",
+                          "feedback_topics": ["passeport"]}
 
     price = chat.say("et c'est combien ?", "ask_price")
     assert _text(price).startswith("Passeport – prix")
+    assert "👍 Utile" not in _titles(price) and price[0]["topic"] == "passeport"
     documents = chat.say("il faut quoi ?", "ask_documents")
     assert "photo" in _text(documents)
     delay = chat.say("ça prend combien de temps ?", "ask_delay")
@@ -90,7 +95,9 @@ def test_naming_another_procedure_switches_and_sets_its_service():
     chat.say("combien coûte un passeport ?", "ask_price", procedure="passeport")
     switched = chat.say("et un acte de naissance ?", "ask_price", procedure="acte_naissance")
     assert "Acte de naissance" in _text(switched)
-    assert chat.slots == {"procedure": "acte_naissance", "service": "etat_civil"}
+    assert chat.slots == {"procedure": "acte_naissance", "service": "etat_civil",
+                          "feedback_topics": ["passeport", "acte_naissance"]}
+    assert _titles(switched)[-2:] == ["👍 Utile", "👎 Pas utile"]
     online = chat.say("on peut le faire en ligne ?", "ask_online")
     assert "e-guichet.liege.be" in _text(online)
 
@@ -98,7 +105,7 @@ def test_naming_another_procedure_switches_and_sets_its_service():
 def test_where_button_carries_the_handling_service():
     chat = Conversation()
     messages = chat.say("permis d'urbanisme", "ask_procedure", procedure="permis_urbanisme")
-    where = messages[0]["buttons"][-1]
+    where = next(b for b in messages[0]["buttons"] if b["title"] == "Où ?")
     assert where == {"title": "Où ?", "payload": '/ask_contact{"service":"urbanisme"}'}
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from actions.answers import Answer
+from actions.answers import Answer, UnknownFact
 from actions.city_catalogue.procedures import CONTRACT_PROCEDURE_IDS
 from actions.procedure_answers import (
     ASPECTS, MAX_BUTTONS, answer_aspect, format_valid_from, format_variant, render,
@@ -64,6 +64,11 @@ def test_every_pair_answers(catalogue, services, procedure_id, aspect):
     if any(marker in lower for marker in UNKNOWN_MARKERS):
         # Honest: says what it does not know and where to ask (contact or a web page).
         assert "auprès" in lower or "http" in lower or "04/" in lower, answer.text
+    # The trainers' report lists what the text calls unknown, and only that.
+    says_unknown = any(marker in lower for marker in (*UNKNOWN_MARKERS, "inconnu"))
+    assert bool(answer.unknown) == says_unknown, (answer.unknown, answer.text)
+    assert all(fact.entry == procedure_id for fact in answer.unknown)
+    assert answer.topic == procedure_id
 
     titles = [button.title for button in answer.buttons]
     assert titles[-1] == "Où ?"
@@ -93,6 +98,7 @@ def test_every_procedure_with_the_real_services_catalogue(procedure_id):
 def test_unknown_fields_point_to_the_handling_service(catalogue, services):
     answer = answer_aspect("price", catalogue, services, ["permis_conduire"])
     assert "je ne connais pas le prix actuel" in answer.text
+    assert answer.unknown == (UnknownFact("permis_conduire", "permis de conduire", "prix"),)
     assert "service Population" in answer.text
     assert "04/221.00.00" in answer.text and "population@example.org" in answer.text
     assert "https://www.liege.be/population" in answer.text
@@ -117,7 +123,9 @@ def test_price_lists_variants_with_their_dates(catalogue, services):
 
 
 def test_passport_price_is_unknown_but_honest(catalogue, services):
-    text = answer_aspect("price", catalogue, services, ["passeport"]).text
+    answer = answer_aspect("price", catalogue, services, ["passeport"])
+    assert [fact.fact for fact in answer.unknown] == ["prix (certains tarifs)"]
+    text = answer.text
     assert "tarif actuel inconnu" in text
     assert "35,58 €" in text  # the loss declaration, a known 2025 Liège fee
     assert "renseignez-vous auprès du service Population" in text

@@ -54,7 +54,9 @@ async def test_hours_reads_the_entity_and_remembers_the_service(services):
     message, events = await run(service_actions.ActionAskHours(), "le recyparc est ouvert ?",
                                 entities=[("service", "recyparc")])
     assert message["text"].startswith("Recyparcs :\nMaintenant : ouvert jusqu'à 12h30")
-    assert events == [SlotSet("service", "recyparc"), SlotSet("site", None)]
+    assert events == [SlotSet("service", "recyparc"), SlotSet("site", None),
+                      SlotSet("feedback_topics", ["recyparc"])]
+    assert message["topic"] == "recyparc" and message["buttons"][-1]["title"] == "👎 Pas utile"
 
 
 async def test_follow_up_uses_the_slots(services):

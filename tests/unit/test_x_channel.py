@@ -13,7 +13,14 @@ import pytest
 
 from connectors import credentials, x_setup
 from connectors import x_webhook as xw
-from connectors.buttons import Choice, match_reply, numbered_lines, read_button, read_buttons
+from connectors.buttons import (
+    Choice,
+    is_feedback,
+    match_reply,
+    numbered_lines,
+    read_button,
+    read_buttons,
+)
 from connectors.http_client import HTTPResult
 from connectors.x import ChoiceMemory, HumanPause, XInput
 from connectors.x_api import XAPIClient, describe_x_error
@@ -189,6 +196,35 @@ def test_numbered_lines_and_replies():
     for reply in ["0", "4", "12", "Bonjour", "", "1 2", "prix du passeport", "x" * 300]:
         assert match_reply(reply, choices) is None, reply
     assert match_reply("1", []) is None
+
+
+def test_feedback_choices_are_recognised_by_their_payload():
+    positive = {"title": "👍 Utile", "payload": "/feedback_positive"}
+    assert is_feedback(positive) and is_feedback(read_button(positive))
+    assert is_feedback({"title": "👎 Pas utile", "payload": "/feedback_negative"})
+    for other in [{"title": "Prix", "payload": "/ask_price"}, {"title": "Utile"},
+                  {"title": "Avis", "url": "https://x.be/feedback_", "payload": "/feedback_x"},
+                  "x", None]:
+        assert not is_feedback(other) and not is_feedback(read_button(other)), other
+
+
+def test_feedback_choices_are_numbered_after_the_answers_and_answered_by_name_or_number():
+    turn = TurnText()
+    turn.add_buttons("Le passeport coûte 75 €.", [
+        {"title": "Documents", "payload": "/ask_documents"},
+        {"title": "Site", "url": "https://www.liege.be", "type": "web_url"},
+        {"title": "👍 Utile", "payload": "/feedback_positive"},
+        {"title": "👎 Pas utile", "payload": "/feedback_negative"}])
+    [text] = turn.render()
+    assert text == ("Le passeport coûte 75 €.\n1. Documents\n2. 👍 Utile\n3. 👎 Pas utile\n"
+                    "Site : https://www.liege.be\n\n" + reply_hint(3))
+    # The emoji are folded away: the citizen types the words, or the number.
+    negative, positive = "/feedback_negative", "/feedback_positive"
+    for reply, payload in [("pas utile", negative), ("PAS UTILE !", negative), ("3", negative),
+                           ("utile", positive), ("👍 Utile", positive), ("2", positive),
+                           ("documents", "/ask_documents")]:
+        assert match_reply(reply, turn.choices).payload == payload, reply
+    assert match_reply("pas très utile", turn.choices) is None
 
 
 # --- one DM per turn ---------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 // Loaded on the first opening of the widget (a separate chunk), so pages that never open the
 // chat only load the small launcher.
 import 'deep-chat';
-import { BUTTON_CLASS, BUTTONS_CLASS, botMessageToResponses } from './messages.js';
+import {
+  BUTTON_CLASS, BUTTONS_CLASS, FEEDBACK_CLASS, botMessageToResponses,
+} from './messages.js';
 import { RasaSocket } from './rasa.js';
 import { safeTextPlugin } from './safe-text.js';
 
@@ -47,6 +49,21 @@ function auxiliaryStyle(colors) {
       background: ${colors.primary}; color: #fff; outline: 2px solid ${colors.focus};
       outline-offset: 1px;
     }
+    /* Feedback: a quiet line under the answer's buttons, not a choice competing with them. */
+    .${FEEDBACK_CLASS} {
+      display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; margin-top: 6px;
+      font-size: 0.8em; color: #555;
+    }
+    .${FEEDBACK_CLASS} .${BUTTON_CLASS} {
+      font-size: 1em; padding: 2px 8px; border-color: #c7c7c7; color: #444;
+      background: transparent;
+    }
+    .${FEEDBACK_CLASS} .${BUTTON_CLASS}:hover, .${FEEDBACK_CLASS} .${BUTTON_CLASS}:focus-visible {
+      background: #ececec; color: #1a1a1a;
+    }
+    .${FEEDBACK_CLASS} .${BUTTON_CLASS}:disabled {
+      cursor: default; opacity: 0.5; background: transparent; color: #444; outline: none;
+    }
   `;
 }
 
@@ -82,9 +99,12 @@ export function createChat({ container, config, store }) {
   const sendButton = (button) => {
     const payload = button.getAttribute('data-payload');
     const title = (button.textContent || '').trim();
-    if (!payload || !rasa) return;
+    if (!payload || !rasa || button.disabled) return;
     if (title) chat.addMessage({ role: 'user', text: title });
     rasa.send(payload);
+    // An answer is judged once: its feedback buttons stop working after the first click.
+    const feedback = button.closest(`.${FEEDBACK_CLASS}`);
+    if (feedback) feedback.querySelectorAll('button').forEach((item) => { item.disabled = true; });
   };
 
   if (store.persistent) {

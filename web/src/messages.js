@@ -8,22 +8,42 @@
 //   {...custom}                                              custom JSON
 // Text goes to deep-chat as `text` (rendered as plain text by safe-text.js). Buttons go as an
 // `html` message built here from escaped titles and payloads; nothing from the bot is ever
-// inserted as markup.
+// inserted as markup. The catalogue's answers end with two feedback buttons ("👍 Utile",
+// "👎 Pas utile"): they go in their own small group under a discreet question.
 import { escapeHtml, isSafeHref } from './safe-text.js';
 
 export const BUTTON_CLASS = 'liege-chat-button';
 export const BUTTONS_CLASS = 'liege-chat-buttons';
+export const FEEDBACK_CLASS = 'liege-chat-feedback';
+export const FEEDBACK_PROMPT = 'Cette réponse vous aide ?';
+
+// The same rule as is_feedback in connectors/buttons.py.
+export function isFeedback(button) {
+  return !!button && typeof button.payload === 'string' && button.payload.startsWith('/feedback_');
+}
+
+function buttonHtml(button) {
+  const payload = typeof button.payload === 'string' ? button.payload : button.title;
+  return `<button type="button" class="${BUTTON_CLASS}"`
+    + ` data-payload="${escapeHtml(payload)}">${escapeHtml(button.title)}</button>`;
+}
 
 export function buttonsHtml(buttons) {
-  const items = buttons
-    .filter((button) => button && typeof button.title === 'string' && button.title.trim())
-    .map((button) => {
-      const payload = typeof button.payload === 'string' ? button.payload : button.title;
-      return `<button type="button" class="${BUTTON_CLASS}"`
-        + ` data-payload="${escapeHtml(payload)}">${escapeHtml(button.title)}</button>`;
-    });
-  if (!items.length) return null;
-  return `<div class="${BUTTONS_CLASS}" role="group" aria-label="Suggestions">${items.join('')}</div>`;
+  const usable = buttons
+    .filter((button) => button && typeof button.title === 'string' && button.title.trim());
+  const choices = usable.filter((button) => !isFeedback(button)).map(buttonHtml);
+  const feedback = usable.filter(isFeedback).map(buttonHtml);
+  const groups = [];
+  if (choices.length) {
+    groups.push(`<div class="${BUTTONS_CLASS}" role="group" aria-label="Suggestions">`
+      + `${choices.join('')}</div>`);
+  }
+  if (feedback.length) {
+    groups.push(`<div class="${FEEDBACK_CLASS}" role="group" aria-label="Votre avis">`
+      + `<span class="${FEEDBACK_CLASS}-prompt">${escapeHtml(FEEDBACK_PROMPT)}</span>`
+      + `${feedback.join('')}</div>`);
+  }
+  return groups.length ? groups.join('') : null;
 }
 
 function imageSource(attachment) {

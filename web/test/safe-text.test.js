@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Remarkable } from 'remarkable';
-import { botMessageToResponses, buttonsHtml } from '../src/messages.js';
+import {
+  FEEDBACK_PROMPT, botMessageToResponses, buttonsHtml, isFeedback,
+} from '../src/messages.js';
 import { escapeHtml, safeTextPlugin } from '../src/safe-text.js';
 
 // As deep-chat builds its renderer: its defaults, the plugins, then every link target accepted.
@@ -61,4 +63,21 @@ test('bot_uttered payloads become deep-chat messages', () => {
   assert.deepEqual(botMessageToResponses({ attachment: { type: 'image', payload: { src: 'https://www.liege.be/a.png' } } }),
     [{ role: 'ai', files: [{ src: 'https://www.liege.be/a.png', type: 'image' }] }]);
   assert.deepEqual(botMessageToResponses(null), []);
+});
+
+test('feedback buttons form their own group after the answer\'s, titles escaped', () => {
+  const feedback = [{ title: '👍 Utile', payload: '/feedback_positive' },
+    { title: '👎 <b>Pas</b> utile', payload: '/feedback_negative' }];
+  const html = buttonsHtml([{ title: 'Documents', payload: '/ask_documents' }, ...feedback]);
+  const groups = [...html.matchAll(/<div class="([^"]+)" role="group" aria-label="([^"]+)">/g)]
+    .map((match) => [match[1], match[2]]);
+  assert.deepEqual(groups, [['liege-chat-buttons', 'Suggestions'],
+    ['liege-chat-feedback', 'Votre avis']]);
+  const [choices, rest] = html.split('<div class="liege-chat-feedback"');
+  assert.ok(choices.includes('Documents') && !choices.includes('/feedback_'), choices);
+  assert.ok(rest.includes(FEEDBACK_PROMPT) && rest.indexOf('Utile') < rest.indexOf('Pas'), rest);
+  assert.ok(rest.includes('👎 &lt;b&gt;Pas&lt;/b&gt; utile') && !/<b>/.test(html), rest);
+  // An answer without other buttons shows the feedback group alone.
+  assert.ok(buttonsHtml(feedback).startsWith('<div class="liege-chat-feedback"'));
+  assert.ok(isFeedback(feedback[0]) && !isFeedback({ title: 'Utile' }) && !isFeedback(null));
 });
