@@ -4,8 +4,9 @@ Parses every held-out message with the model in-process (the whole NLU pipeline,
 canonical-id step), after the length bound every channel applies (connectors.message_bounds:
 a message over 2,000 characters is cut to its beginning), then prints and checks:
 
-- intent macro-F1 over the held-out intents of citizens' questions (the contract's); a prediction below the FallbackClassifier's
-  threshold (`nlu_fallback`) counts as a miss of the expected intent. A message that asks two
+- intent macro-F1 over the held-out intents of citizens' questions (the contract's); a
+  prediction below the FallbackClassifier's threshold (`nlu_fallback`) counts as a miss of the
+  expected intent. A message that asks two
   things is labelled with the first one, but the reply answers every aspect asked in the order
   asked whichever of them the intent names: predicting the intent of another aspect it asks is
   right ("as the actions see it"). The strict figure (first question only) is printed too.
