@@ -10,6 +10,8 @@ from typing import Dict, List
 
 import pytest
 
+from connectors.buttons import is_feedback
+
 pytestmark = pytest.mark.integration
 
 ASPECT_TITLES = {"Prix", "Documents", "Délai", "Rendez-vous", "En ligne ?", "Où ?"}
@@ -21,14 +23,17 @@ def text_of(messages: List[Dict]) -> str:
 
 
 def buttons_of(messages: List[Dict]) -> Dict[str, str]:
+    """The answer's own buttons, without the 👍 / 👎 choices (tests/unit/test_feedback.py)."""
     return {button["title"]: button["payload"]
-            for message in messages for button in message.get("buttons") or []}
+            for message in messages for button in message.get("buttons") or []
+            if not is_feedback(button)}
 
 
 def test_aspects_follow_the_procedure_named_once(rest_chat, sender_id):
     first = rest_chat(sender_id, '/ask_procedure{"procedure":"passeport"}')
     assert "passeport" in text_of(first).lower()
     assert set(buttons_of(first)) == {"Prix", "Documents", "Délai", "En ligne ?", "Où ?"}
+    assert [b["title"] for b in first[-1]["buttons"]][-2:] == ["👍 Utile", "👎 Pas utile"]
 
     assert text_of(rest_chat(sender_id, "et c'est combien ?")).startswith("Passeport – prix")
     assert "Passeport – à prévoir" in text_of(rest_chat(sender_id, "il faut quoi ?"))
