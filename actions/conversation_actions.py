@@ -76,12 +76,18 @@ class ActionFallbackSuggest(Action):
         return [SlotSet("fallback_suggestions", picked)]
 
 
+def acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str,
+                text: str) -> List[EventType]:
+    """Answers a judgement (or its comment) with `text`, marked with its kind and the judged
+    topic for the trainers' report."""
+    dispatcher.utter_message(text=text, **feedback.acknowledgement(
+        kind, feedback.judged_topic(tracker.events)))
+    return []
+
+
 def acknowledge_comment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Thanks for the comment asked after a 👎; its text stays in the stored user event."""
-    topic = feedback.judged_topic(tracker.events)
-    dispatcher.utter_message(text=feedback.comment_answer().text,
-                             **feedback.acknowledgement(feedback.COMMENT, topic))
-    return []
+    return acknowledge(dispatcher, tracker, feedback.COMMENT, feedback.comment_answer().text)
 
 
 class ActionFeedbackComment(Action):
@@ -104,10 +110,8 @@ class ActionFeedbackPositive(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        topic = feedback.judged_topic(tracker.events)
-        dispatcher.utter_message(text=feedback.positive_answer().text,
-                                 **feedback.acknowledgement(feedback.POSITIVE, topic))
-        return []
+        return acknowledge(dispatcher, tracker, feedback.POSITIVE,
+                           feedback.positive_answer().text)
 
 
 class ActionFeedbackNegative(Action):
@@ -122,11 +126,8 @@ class ActionFeedbackNegative(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         if feedback.is_comment(previous_bot_action(tracker), latest_text(tracker)):
             return acknowledge_comment(dispatcher, tracker)
-        topic = feedback.judged_topic(tracker.events)
         answer = feedback.negative_answer(get_catalogue().services, tracker.get_slot("service"))
-        dispatcher.utter_message(text=answer.text,
-                                 **feedback.acknowledgement(feedback.NEGATIVE, topic))
-        return []
+        return acknowledge(dispatcher, tracker, feedback.NEGATIVE, answer.text)
 
 
 class ActionFallbackAffirm(Action):

@@ -51,6 +51,7 @@ from actions.city_catalogue import load_catalogue  # noqa: E402
 from actions.combined_answers import find_faq, find_service_faq  # noqa: E402
 from actions.procedure_answers import resolve_procedure  # noqa: E402
 from connectors.message_bounds import bound_text  # noqa: E402
+from rasa_extensions.feedback_intents import FEEDBACK_INTENTS  # noqa: E402
 
 DEFAULT_HELD_OUT = ("tests/nlu/test_nlu.yml", "tests/nlu/test_nlu_long.yml",
                     "tests/nlu/test_nlu_real.yml", "tests/nlu/test_nlu_round3.yml")
@@ -58,7 +59,6 @@ TWO_QUESTIONS = "tests/nlu/two_questions.yml"
 FAQ_QUESTIONS = "tests/nlu/faq_questions.yml"
 FAQ_QUESTIONS_ROUND3 = "tests/nlu/faq_questions_round3.yml"  # all test: nothing was tuned on it
 CATALOGUE_ENTITIES = ("procedure", "service")
-FEEDBACK_INTENTS = ("feedback_positive", "feedback_negative")  # rasa_extensions/feedback_intents
 
 
 def held_out_examples(paths: Sequence[str]) -> List[Dict[str, Any]]:
