@@ -28,6 +28,9 @@ export CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 # `make cluster`: RASA_SERVERS rasa servers on RASA_PORT, RASA_PORT+1…, behind nginx on LB_PORT.
 export RASA_SERVERS ?= 2
 export LB_PORT ?= 8000
+# Conversations older than RETENTION_DAYS are deleted daily by make run / make cluster, and by
+# make purge (README, "Données personnelles").
+export RETENTION_DAYS ?= 90
 # `make run` restarts a server that dies, at most RESTART_LIMIT times per RESTART_WINDOW seconds.
 export RESTART_LIMIT ?= 5
 export RESTART_WINDOW ?= 600
@@ -41,13 +44,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                   rasa_extensions/question_focus_featurizer.py actions/question_focus.py \
                   rasa_extensions/canonical_entities.py rasa_extensions/length_bucketed_diet.py \
-                  rasa_extensions/retrieval_intent_selector.py
+                  rasa_extensions/retrieval_intent_selector.py rasa_extensions/feedback_intents.py
 WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune \
                  -o -name __pycache__ -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train validate run shell cluster cluster-deps test test-unit test-nlu test-core test-integration \
-        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race bench-report profile-turn story report nlu-report take-labels \
-        messenger-setup clean
+        test-deps bench bench-nlu bench-faq bench-length bench-hostile bench-load bench-start bench-lock-race bench-report bench-masking profile-turn story report nlu-report take-labels \
+        messenger-setup purge forget export clean
 
 help:
 	@echo "make run      start the assistant: action server, rasa server, widget page (set-up included)"
@@ -71,6 +74,10 @@ help:
 	@echo "make profile-turn  where the time of a turn goes (cProfile)"
 	@echo "make bench-lock-race  conversations mixed up by two rasa processes, per lock store"
 	@echo "make bench-report  make report over 100,000 generated messages"
+	@echo "make purge    delete conversations older than RETENTION_DAYS (default 90)"
+	@echo "make forget SENDER=<id>  delete one conversation (for the data protection officer)"
+	@echo "make export SENDER=<id>  what is stored about one conversation, as JSON"
+	@echo "make bench-masking  time the masking of personal data per stored turn"
 
 # --- set-up -------------------------------------------------------------------------------
 
@@ -160,7 +167,8 @@ test-unit: $(INSTALLED) web/node_modules/.package-lock.json test-deps
 # else just under the figures reached so far (targets: intent 0.95, FAQ right 0.80).
 test-nlu: $(MODEL)
 	$(BIN)/python scripts/evaluate_understanding.py --model $(MODEL) --out results/understanding \
-	  --min-intent-f1 0.95 --min-feedback-f1 0.70 --min-entity-f1 0.95 --min-two-questions 0.80 \
+	  --min-intent-f1 0.95 --min-feedback-f1 0.70 --min-privacy-f1 0.80 \
+	  --min-entity-f1 0.95 --min-two-questions 0.80 \
 	  --min-faq-right 0.80 --max-faq-wrong 0.05 \
 	  --min-faq-right-round3 0.55 --max-faq-wrong-round3 0.05
 
@@ -211,6 +219,22 @@ nlu-report: $(INSTALLED)
 # environment, never through the shell's command line.
 story: $(INSTALLED)
 	@$(BIN)/python -m trainers.story
+
+# Citizens' data in TRACKER_STORE_URL (rasa_extensions/citizen_data.py, docs/privacy.md): events
+# older than RETENTION_DAYS (and report folders) deleted; one conversation deleted or exported
+# as JSON (make -s export SENDER=<id> > file.json). SENDER reaches Python by the environment.
+purge: $(INSTALLED)
+	@$(BIN)/python -m rasa_extensions.citizen_data purge
+
+forget: $(INSTALLED)
+	@$(BIN)/python -m rasa_extensions.citizen_data forget
+
+export: $(INSTALLED)
+	@$(BIN)/python -m rasa_extensions.citizen_data export
+
+# What masking personal data adds to each stored turn, over the held-out NLU sentences.
+bench-masking: $(INSTALLED)
+	$(BIN)/python bench/bench_masking.py
 
 # Load through the REST channel, make run's set-up against make cluster's: 1 to 40 citizens at
 # once, 20 msg/s at random times; memory; conversations read back; chart in

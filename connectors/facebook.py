@@ -81,6 +81,7 @@ from sanic.response import HTTPResponse
 
 from connectors import messenger_format as fmt
 from connectors import shared_state
+from connectors.log_privacy import is_name, log_failure, shown_name
 from connectors.credentials import expand_env  # noqa: F401 (fb.expand_env in tests)
 from connectors.graph_api import (
     DEFAULT_GRAPH_API_URL,
@@ -161,8 +162,9 @@ class MessengerEvent:
     def dedupe_key(self) -> Optional[str]:
         if self.mid:
             return self.mid
-        if self.kind in MESSAGE_KINDS:
-            return f"{self.kind}:{self.psid}:{self.timestamp}:{self.text}"
+        if self.kind in MESSAGE_KINDS:  # the text's digest: the key is stored for 24 h
+            digest = hashlib.sha256((self.text or "").encode()).hexdigest()[:32]
+            return f"{self.kind}:{self.psid}:{self.timestamp}:{digest}"
         return None
 
     def metadata(self) -> Dict[str, Any]:
@@ -171,6 +173,15 @@ class MessengerEvent:
         if self.kind == "postback" and self.detail:
             data["title"] = self.detail
         return {"facebook": data}
+
+
+def _key_names(keys: Iterable[Any]) -> str:
+    """An unknown event's keys for the log: the names of Meta's fields, sorted, and how many
+    others (a key that is not a field name could be anything: it is not shown)."""
+    names = [str(key) for key in keys]
+    fields = sorted(name for name in names if is_name(name))
+    others = len(names) - len(fields)
+    return ",".join(fields + ([f"{others} other key(s)"] if others else []))
 
 
 def _attachment_types(message: Dict[str, Any]) -> List[str]:
@@ -211,7 +222,7 @@ def parse_messaging_event(event: Dict[str, Any], page_id: str = "",
         types = _attachment_types(message)
         if types:
             return MessengerEvent("attachment", mid=mid, attachment_types=types, **base)
-        return MessengerEvent("unknown", mid=mid, detail="message:" + ",".join(sorted(message)),
+        return MessengerEvent("unknown", mid=mid, detail="message:" + _key_names(message),
                               **base)
 
     postback = event.get("postback")
@@ -242,8 +253,8 @@ def parse_messaging_event(event: Dict[str, Any], page_id: str = "",
     for kind in ("delivery", "read", "reaction"):
         if kind in event:
             return MessengerEvent(kind, **base)
-    keys = sorted(k for k in event if k not in ("sender", "recipient", "timestamp"))
-    return MessengerEvent("unknown", detail=",".join(keys) or "empty", **base)
+    keys = [k for k in event if k not in ("sender", "recipient", "timestamp")]
+    return MessengerEvent("unknown", detail=_key_names(keys) or "empty", **base)
 
 
 def parse_webhook(payload: Any) -> List[MessengerEvent]:
@@ -256,8 +267,8 @@ def parse_webhook(payload: Any) -> List[MessengerEvent]:
                        type(payload).__name__)
         return []
     if payload.get("object") != "page":
-        logger.warning("Messenger webhook: object %r is not 'page': ignored",
-                       payload.get("object"))
+        logger.warning("Messenger webhook: object %s is not 'page': ignored",
+                       shown_name(payload.get("object")))
         return []
     entries = payload.get("entry")
     if not isinstance(entries, list):
@@ -523,8 +534,8 @@ class MessengerInput(WebhookChannel, FacebookInput):
         if mode == "subscribe" and hmac.compare_digest(token.encode(), self.fb_verify.encode()):
             logger.info("Messenger webhook verified by Facebook")
             return response.text(challenge)
-        logger.warning("Messenger webhook verification refused (403): hub.mode=%r, verify token "
-                       "%s", mode, "wrong" if token else "missing")
+        logger.warning("Messenger webhook verification refused (403): hub.mode=%s, verify token "
+                       "%s", shown_name(mode), "wrong" if token else "missing")
         return response.text("forbidden", status=403)
 
     def receive(self, request: Request,
@@ -542,8 +553,9 @@ class MessengerInput(WebhookChannel, FacebookInput):
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError) as error:
-            logger.warning("Messenger webhook call refused (400): body is not valid JSON (%s)",
-                           error)
+            # the type only: a decoding error's message may quote the body
+            logger.warning("Messenger webhook call refused (400): body is not valid JSON (%s, "
+                           "%d bytes)", type(error).__name__, len(body))
             return response.text("invalid JSON", status=400)
         for event in parse_webhook(payload):
             self.dispatch(event, on_new_message)
@@ -584,7 +596,7 @@ class MessengerInput(WebhookChannel, FacebookInput):
             return
         if event.kind == "request_thread_control":
             logger.info("Messenger: app %s requests the thread of %s: not passed automatically",
-                        event.detail or "?", psid)
+                        event.detail if event.detail.isdigit() else "?", psid)
             return
         if event.kind == "app_roles":
             logger.info("Messenger: app roles changed for the page")
@@ -594,8 +606,9 @@ class MessengerInput(WebhookChannel, FacebookInput):
                            event.detail or event.kind, psid)
             return
         if not self.seen.first_time(event.dedupe_key):
-            logger.info("Messenger: message %s from %s already received: redelivery ignored",
-                        event.mid or event.dedupe_key, psid)
+            # without a mid, the key holds the text: not logged
+            logger.info("Messenger: %s %s from %s already received: redelivery ignored",
+                        event.kind, event.mid or "without mid", psid)
             return
         if event.kind == "postback" and self.threads.owned_by_other(psid):
             # Meta sends a tap on one of the bot's old buttons to the bot even while another
@@ -623,9 +636,9 @@ class MessengerInput(WebhookChannel, FacebookInput):
             await on_new_message(UserMessage(
                 event.text, out, psid, input_channel=CHANNEL_NAME,
                 message_id=event.mid, metadata=event.metadata()))
-        except Exception:
-            logger.exception("Messenger: the bot failed on %s %s from %s", event.kind,
-                             event.mid, psid)
+        except Exception as error:
+            log_failure(logger, error, "Messenger: the bot failed on %s %s from %s", event.kind,
+                        event.mid, psid)
         finally:
             await out.end(psid)
         logger.debug("Messenger: turn %s of %s done in %.0f ms, %d message(s) sent",

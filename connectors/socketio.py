@@ -12,6 +12,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
+from connectors import log_privacy
 from connectors.inbound import bounded_handler, limit_request_size
 from connectors.message_bounds import bounded_metadata, valid_sender_id
 
@@ -55,6 +56,7 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
         limit_request_size(socketio_webhook)
+        log_privacy.install_on_start(socketio_webhook)
         self.sio.eio.max_http_buffer_size = MAX_FRAME_BYTES
         namespace = self.namespace or "/"
         rasa_connect = self.sio.handlers[namespace]["connect"]
@@ -73,7 +75,8 @@ class SocketIOInput(RasaSocketIOInput):
         return socketio_webhook
 
     # rasa's own handlers trust the frame: a non-object, a session id that is not a string or
-    # metadata that is not JSON raise inside python-socketio. These check it and drop bad frames.
+    # metadata that is not JSON raise inside python-socketio. These check it and drop bad frames,
+    # and log a failing turn without its text (connectors/log_privacy.py).
 
     async def _session_request(self, sid: Text, data: Any) -> None:
         session_id = data.get("session_id") if isinstance(data, dict) else None
@@ -102,8 +105,12 @@ class SocketIOInput(RasaSocketIOInput):
             if metadata is not None and bounded is None:
                 logger.warning("socket.io: metadata from %s too large or not an object: "
                                "dropped", sid)
-            await handle(UserMessage(text, SocketIOOutput(self.sio, self.bot_message_evt),
-                                     sender_id, input_channel=self.name(),
-                                     metadata=bounded or {}))
+            try:
+                await handle(UserMessage(text, SocketIOOutput(self.sio, self.bot_message_evt),
+                                         sender_id, input_channel=self.name(),
+                                         metadata=bounded or {}))
+            except Exception as error:  # python-engineio would log it with its message
+                log_privacy.log_failure(logger, error, "socket.io: the bot failed on a message "
+                                        "of %d characters from %s", len(text or ""), sender_id)
 
         return user_message

@@ -26,6 +26,8 @@ import threading
 import time
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional
 
+from connectors.log_privacy import log_failure
+
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
@@ -57,8 +59,8 @@ class SerialRunner:
                 async with self._semaphore:
                     try:
                         await job()
-                    except Exception:  # a job never takes the worker down
-                        logger.exception("%s: a turn for %s failed", self.label, key)
+                    except Exception as error:  # a job never takes the worker down
+                        log_failure(logger, error, "%s: a turn for %s failed", self.label, key)
         finally:
             self._workers.pop(key, None)
             if not queue:

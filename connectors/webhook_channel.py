@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import log_privacy
 from connectors.credentials import setting
 from connectors.inbound import bounded_handler, limit_request_size
 from connectors.turns import SerialRunner, TurnLoop
@@ -72,6 +73,7 @@ class WebhookChannel:
         ``GET /webhook`` (``answer_get``: the platform's verification), ``POST /webhook``."""
         blueprint = Blueprint(name, import_name)
         limit_request_size(blueprint)
+        log_privacy.install_on_start(blueprint)
         on_new_message = bounded_handler(on_new_message)
 
         @blueprint.route("/", methods=["GET"])

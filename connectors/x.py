@@ -66,6 +66,7 @@ from sanic.response import HTTPResponse
 
 from connectors import shared_state
 from connectors.buttons import Choice, match_reply
+from connectors.log_privacy import log_failure
 from connectors.message_bounds import json_depth
 from connectors.once_only import RecentIds
 from connectors.shared_state import MemoryValues
@@ -328,8 +329,8 @@ class XInput(WebhookChannel, InputChannel):
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError) as error:
-            logger.warning("X webhook call refused (400): body is not valid JSON (%s)",
-                           type(error).__name__)
+            logger.warning("X webhook call refused (400): body is not valid JSON (%s, %d bytes)",
+                           type(error).__name__, len(body))
             return response.json({"error": "invalid JSON"}, status=400)
         if json_depth(payload, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH:
             logger.warning("X webhook call refused (400): JSON nested deeper than %d levels",
@@ -418,8 +419,9 @@ class XInput(WebhookChannel, InputChannel):
         try:
             await on_new_message(UserMessage(text, out, citizen, input_channel=CHANNEL_NAME,
                                              message_id=message.event_id, metadata=metadata))
-        except Exception:
-            logger.exception("X: the bot failed on DM %s from %s", message.event_id, citizen)
+        except Exception as error:
+            log_failure(logger, error, "X: the bot failed on DM %s from %s", message.event_id,
+                        citizen)
         finally:
             await out.flush(citizen)
         logger.debug("X: turn %s of %s done in %.0f ms, %d DM(s) sent", message.event_id,

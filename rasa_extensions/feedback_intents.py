@@ -1,5 +1,7 @@
-"""NLU pipeline steps (rasa side): typed judgements of an answer ("pas utile", "c'est utile",
-👍) told apart by their own small classifier, kept out of DIET's training.
+"""NLU pipeline steps (rasa side): the intents the project added beside the contract's, told
+apart by their own small classifier and kept out of DIET's training: typed judgements of an
+answer ("pas utile", "c'est utile", 👍) and requests about the citizen's data ("supprimez mes
+données", "quelles données gardez-vous ?", data/nlu/privacy.yml).
 
 Listed in config.yml: `FeedbackIntentClassifier` first in the pipeline, `FeedbackIntentOverride`
 right after the DIET classifier (before the FallbackClassifier). Why: the intents the project
@@ -8,8 +10,8 @@ are short, emotional and close to `deny`/`affirm`/`thank`; added to DIET, every 
 their examples moved the classification of the long messages (stories before a question) by
 several points, up or down (docs/nlu-pipelines.md, "Feedback intents"). Here:
 - `FeedbackIntentClassifier` (a featurizer, so that rasa passes its output on) trains a
-  logistic regression on character and word n-grams over every training example, with three
-  classes: the two feedback intents and "anything else"; it then removes the feedback examples
+  logistic regression on character and word n-grams over every training example, with one
+  class per listed intent and "anything else"; it then removes the listed intents' examples
   from the training data the next steps see, so the DIET model and its featurizers are trained
   exactly as without these intents. At each message it stores its guess in the message;
 - `FeedbackIntentOverride` makes the guess the message's intent when its probability reaches
@@ -33,18 +35,22 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 logger = logging.getLogger(__name__)
 
 FEEDBACK_INTENTS = ("feedback_positive", "feedback_negative")
+PRIVACY_INTENTS = ("privacy_info", "privacy_erase")
+# Scored apart from the contract's intents by `make test-nlu`, one figure per group.
+OWN_INTENT_GROUPS = {"feedback": FEEDBACK_INTENTS, "privacy": PRIVACY_INTENTS}
+OWN_INTENTS = FEEDBACK_INTENTS + PRIVACY_INTENTS
 OTHER = "other"
 GUESS = "feedback_guess"  # message attribute, not part of the parse output
 MODEL_FILE = "feedback_intents.joblib"
 MAX_CHARS = 2000  # a guess reads the start of a message at most (messages are bounded anyway)
 
 
-# The feedback examples weigh 5 times the others (about 60 each against 2,600): chosen by 5-fold
-# cross-validation on the training data (C, weights, threshold), not on the held-out sets.
+# The own intents' examples weigh 5 times the others (about 60 each against 2,600): chosen by
+# 5-fold cross-validation on the feedback data (C, weights, threshold), not on held-out sets.
 FEEDBACK_WEIGHT = 5.0
 
 
-def _pipeline(intents: Tuple[str, ...] = FEEDBACK_INTENTS) -> Any:
+def _pipeline(intents: Tuple[str, ...] = OWN_INTENTS) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -63,7 +69,7 @@ def _pipeline(intents: Tuple[str, ...] = FEEDBACK_INTENTS) -> Any:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class FeedbackIntentClassifier(GraphComponent):
-    """Guesses feedback intents; hides their examples from the rest of the pipeline."""
+    """Guesses the own intents; hides their examples from the rest of the pipeline."""
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  model: Any = None) -> None:
@@ -74,7 +80,7 @@ class FeedbackIntentClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intents": list(FEEDBACK_INTENTS)}
+        return {"intents": list(OWN_INTENTS)}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -82,7 +88,7 @@ class FeedbackIntentClassifier(GraphComponent):
         return cls(config, model_storage, resource)
 
     def _intents(self) -> Tuple[str, ...]:
-        return tuple(self._config.get("intents") or FEEDBACK_INTENTS)
+        return tuple(self._config.get("intents") or OWN_INTENTS)
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = [], []
@@ -92,7 +98,7 @@ class FeedbackIntentClassifier(GraphComponent):
                 texts.append(text[:MAX_CHARS])
                 labels.append(intent if intent in self._intents() else OTHER)
         if len(set(labels)) < 2:
-            logger.warning("no feedback examples: typed feedback is left to the other steps")
+            logger.warning("no examples of the own intents: they are left to the other steps")
             return self._resource
         self._model = _pipeline(self._intents()).fit(texts, labels)
         with self._model_storage.write_to(self._resource) as directory:
@@ -111,13 +117,13 @@ class FeedbackIntentClassifier(GraphComponent):
         return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """The training data without the feedback examples, for every later step."""
+        """The training data without the own intents' examples, for every later step."""
         intents = self._intents()
         return training_data.filter_training_examples(
             lambda message: message.get(INTENT) not in intents)
 
     def guess(self, text: str) -> Optional[Tuple[str, float]]:
-        """(feedback intent, probability) when one of them is likelier than anything else."""
+        """(own intent, probability) when one of them is likelier than anything else."""
         if self._model is None or not text:
             return None
         probabilities = self._model.predict_proba([text[:MAX_CHARS]])[0]

@@ -3,14 +3,15 @@
 Belgian national register and bis numbers (their mod-97 check), IBANs (mod-97), payment card
 numbers (Luhn), phone numbers (Belgian and international) and e-mail addresses. A number is
 masked only when its check holds or its shape is unmistakable, so that dates, times, prices,
-postcodes, house numbers and procedure names stay as typed. Plain Python: the trainers'
-report uses it, and so can a tracker store.
+postcodes, house numbers and procedure names stay as typed. Plain Python: the tracker store
+masks every event before storing it (rasa_extensions/masking_tracker_store.py) and the
+trainers' report masks what it shows.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, List, Tuple
+from typing import Any, Callable, List, Tuple
 
 NATIONAL_NUMBER = "[numéro national]"
 IBAN = "[IBAN]"
@@ -31,6 +32,9 @@ _CARD = re.compile(r"(?<![\d.,])(?:\d[ -]?){12,18}\d(?![\d]|[.,]\d)")
 _PHONE = re.compile(r"(?<![\w.,/-])(?:(?:\+|00)\d{1,3}[ .]?(?:\(0\)[ .]?)?\d[\d ./-]{6,14}\d"
                     r"|0\d[\d ./-]{6,12}\d)(?![\w/-]|[.,]\d)")
 _DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+# What every finder's match holds: an @, or at least 8 digits a few characters apart. Most texts
+# (and most strings of a stored event) have neither and skip the five searches.
+_MAYBE_PERSONAL = re.compile(r"@|\d(?:\D{0,6}\d){7}")
 
 
 def _digits(text: str) -> str:
@@ -105,6 +109,32 @@ def mask(text: str) -> str:
     if not text:
         return text
     text = text[:MAX_TEXT_CHARS]
+    if not _MAYBE_PERSONAL.search(text):
+        return text
     for pattern, check, placeholder in _FINDERS:
         text = pattern.sub(lambda found: _replaced(found.group(0), check, placeholder), text)
     return text
+
+
+# Keys whose values are identifiers, times or names the assistant made (event types, intents,
+# actions, message ids), never a citizen's words: a 16-digit id could pass a card's Luhn check.
+_IDENTIFIER_KEYS = frozenset({"event", "name", "timestamp", "input_channel", "policy", "mid",
+                              "id", "intent_name", "action_name", "entity", "extractor"})
+
+
+def mask_data(value: Any) -> Any:
+    """`value` (JSON data, such as a stored event) with `mask` applied to every string in it,
+    except the values of identifier keys. Containers are copied, `value` is left as it was."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {key: item if _is_identifier(key) else mask_data(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_data(item) for item in value]
+    return value
+
+
+def _is_identifier(key: Any) -> bool:
+    return isinstance(key, str) and (key in _IDENTIFIER_KEYS
+                                     or key.endswith(("_id", "Id", "timestamp", "_ms")))

@@ -5,6 +5,8 @@ No rasa import here: the trainers' commands start without rasa's two seconds of 
 
 from __future__ import annotations
 
+from typing import Any
+
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql"}
 
 
@@ -29,3 +31,13 @@ def store_arguments(url: str) -> dict:
     return {"dialect": "postgresql", "host": parts.host or "127.0.0.1", "port": parts.port,
             "db": parts.database, "username": parts.username, "password": parts.password,
             "query": dict(parts.query) or None}
+
+
+def postgres_address(store: dict) -> Any:
+    """The SQLAlchemy URL of a PostgreSQL `store_arguments`, for the project's own engines
+    (the trainers' read-only tools, rasa_extensions/citizen_data.py)."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("postgresql", username=store["username"], password=store["password"],
+                      host=store["host"], port=store["port"], database=store["db"],
+                      query=store["query"] or {})

@@ -10,9 +10,10 @@ a message over 2,000 characters is cut to its beginning), then prints and checks
   things is labelled with the first one, but the reply answers every aspect asked in the order
   asked whichever of them the intent names: predicting the intent of another aspect it asks is
   right ("as the actions see it"). The strict figure (first question only) is printed too.
-  The feedback intents the project added (judgements of an answer: "pas utile") have their
-  own macro-F1 and gate: their 16 held-out sentences would otherwise weigh like two whole
-  question intents in the questions' figure;
+  The intents the project added have their own macro-F1 and gate per group: the judgements
+  of an answer ("pas utile") and the requests about the citizen's data ("supprimez mes
+  données"); their held-out sentences would otherwise weigh like whole question intents in
+  the questions' figure;
 - canonical-value entity F1: per message, the set of (entity, value) the actions receive
   compared with the annotated canonical ids;
 - two-question messages (tests/nlu/two_questions.yml): share whose every aspect is answered
@@ -51,7 +52,7 @@ from actions.city_catalogue import load_catalogue  # noqa: E402
 from actions.combined_answers import find_faq, find_service_faq  # noqa: E402
 from actions.procedure_answers import resolve_procedure  # noqa: E402
 from connectors.message_bounds import bound_text  # noqa: E402
-from rasa_extensions.feedback_intents import FEEDBACK_INTENTS  # noqa: E402
+from rasa_extensions.feedback_intents import OWN_INTENT_GROUPS, OWN_INTENTS  # noqa: E402
 
 DEFAULT_HELD_OUT = ("tests/nlu/test_nlu.yml", "tests/nlu/test_nlu_long.yml",
                     "tests/nlu/test_nlu_real.yml", "tests/nlu/test_nlu_round3.yml")
@@ -115,13 +116,13 @@ def intent_scores(examples, parsed, asked: Dict[str, List[str]]) -> Dict[str, An
         predicted.append(example["intent"] if intent in also_asked else intent)
     labels = sorted(set(gold))
     per_intent = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
-    # Citizens' questions (the contract's intents) and their judgements of an answer (the
-    # feedback intents the project added) are scored apart: see docs/nlu-pipelines.md.
-    # Each message counts in one figure: a question taken for a judgement is a miss of the
-    # questions' figure; a judgement taken for a question, a miss of the feedback figure.
-    questions = [label for label in labels if label not in FEEDBACK_INTENTS]
-    judgements = [label for label in labels if label in FEEDBACK_INTENTS]
-    asked_ids = [i for i, label in enumerate(gold) if label not in FEEDBACK_INTENTS]
+    # Citizens' questions (the contract's intents) and each group of the intents the project
+    # added (judgements of an answer, requests about their data) are scored apart: see
+    # docs/nlu-pipelines.md. Each message counts in one figure: a question taken for a
+    # judgement is a miss of the questions' figure; a judgement taken for a question, a miss
+    # of the feedback figure.
+    questions = [label for label in labels if label not in OWN_INTENTS]
+    asked_ids = [i for i, label in enumerate(gold) if label not in OWN_INTENTS]
 
     def on_questions(values: List[str]) -> List[str]:
         return [values[i] for i in asked_ids]
@@ -132,9 +133,8 @@ def intent_scores(examples, parsed, asked: Dict[str, List[str]]) -> Dict[str, An
         "intent_macro_f1_strict": float(f1_score(on_questions(gold), on_questions(strict),
                                                  labels=questions, average="macro",
                                                  zero_division=0)),
-        "feedback_macro_f1": float(f1_score(gold, predicted, labels=judgements,
-                                            average="macro", zero_division=0))
-        if judgements else 1.0,
+        **{f"{group}_macro_f1": _group_f1(gold, predicted, labels, intents)
+           for group, intents in OWN_INTENT_GROUPS.items()},
         "intent_accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(gold),
         "fallback_rate": predicted.count("nlu_fallback") / len(gold),
         "accuracy_by_file": {
@@ -261,6 +261,16 @@ def intent_misses(examples, parsed) -> List[Dict[str, Any]]:
     return misses
 
 
+def _group_f1(gold: List[str], predicted: List[str], labels: List[str],
+              intents: Tuple[str, ...]) -> float:
+    """Macro-F1 over the held-out messages of one group of the project's own intents."""
+    from sklearn.metrics import f1_score
+
+    scored = [label for label in labels if label in intents]
+    return float(f1_score(gold, predicted, labels=scored, average="macro",
+                          zero_division=0)) if scored else 1.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -269,6 +279,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "understanding")
     parser.add_argument("--min-intent-f1", type=float, default=0.0)
     parser.add_argument("--min-feedback-f1", type=float, default=0.0)
+    parser.add_argument("--min-privacy-f1", type=float, default=0.0)
     parser.add_argument("--min-entity-f1", type=float, default=0.0)
     parser.add_argument("--min-two-questions", type=float, default=0.0)
     parser.add_argument("--min-faq-right", type=float, default=0.0)
@@ -335,9 +346,9 @@ def main() -> int:
               f"({scores['faq_questions_with_entry']} questions); no entry but one given "
               f"{scores['faq_wrongly_given']:.3f} ({scores['faq_questions_without_entry']} "
               f"questions)")
-    print(f"feedback intents F1  {figures['feedback_macro_f1']:.3f}  (" + ", ".join(
-        f"{k} {v:.2f}" for k, v in figures["per_intent_f1"].items() if k in FEEDBACK_INTENTS)
-        + ")")
+    for group, intents in OWN_INTENT_GROUPS.items():
+        print(f"{group + ' intents F1':<20} {figures[group + '_macro_f1']:.3f}  (" + ", ".join(
+            f"{k} {v:.2f}" for k, v in figures["per_intent_f1"].items() if k in intents) + ")")
     weakest = sorted(figures["per_intent_f1"].items(), key=lambda item: item[1])[:6]
     print("weakest intents      " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))
     print(f"misses written to {args.out / 'understanding_errors.yml'}")
@@ -346,6 +357,7 @@ def main() -> int:
         name for name, ok in (
             ("intent macro-F1", figures["intent_macro_f1"] >= args.min_intent_f1),
             ("feedback intents F1", figures["feedback_macro_f1"] >= args.min_feedback_f1),
+            ("privacy intents F1", figures["privacy_macro_f1"] >= args.min_privacy_f1),
             ("entity value F1", figures["entity_value_f1"] >= args.min_entity_f1),
             ("two questions", figures["two_questions_all_answered"] >= args.min_two_questions),
             ("FAQ right", figures["faq_right"] >= args.min_faq_right),

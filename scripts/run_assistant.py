@@ -4,8 +4,9 @@
 
 scripts/run.sh calls it once the settings are checked and RUN_DIR/credentials.yml is rendered.
 Settings come from the environment (defaults in the Makefile): ACTION_PORT, RASA_PORT,
-WEB_PORT, MODEL, CORS_ORIGINS, BIND_INTERFACE, RASA_API_TOKEN (random when unset), and
-RESTART_LIMIT restarts of a server per RESTART_WINDOW seconds (see scripts/supervise.py).
+WEB_PORT, MODEL, CORS_ORIGINS, BIND_INTERFACE, RASA_API_TOKEN (random when unset),
+RETENTION_DAYS (the daily purge), and RESTART_LIMIT restarts of a server per RESTART_WINDOW
+seconds (see scripts/supervise.py).
 """
 
 from __future__ import annotations
@@ -54,10 +55,19 @@ def web_service(env: Mapping[str, str], run_dir: Path, rasa_url: str) -> Service
                    run_dir / "web.log", f"http://127.0.0.1:{web_port}/", start_timeout=30)
 
 
+def retention_service(run_dir: Path, env: Optional[Mapping[str, str]] = None) -> Service:
+    """Deletes conversations older than RETENTION_DAYS a minute after the start, then daily
+    (rasa_extensions/citizen_data.py); `env`: the rasa servers' (their TRACKER_STORE_URL)."""
+    return Service("daily purge (RETENTION_DAYS)",
+                   [str(BIN / "python"), "-m", "rasa_extensions.citizen_data", "purge-daily"],
+                   run_dir / "retention.log", "", start_timeout=30, env=env)
+
+
 def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]:
     return [action_service(env, run_dir),
             rasa_service(env, token, run_dir, env["RASA_PORT"]),
-            web_service(env, run_dir, f"http://localhost:{env['RASA_PORT']}")]
+            web_service(env, run_dir, f"http://localhost:{env['RASA_PORT']}"),
+            retention_service(run_dir)]
 
 
 def banner(env: Mapping[str, str], token: str, token_note: str, seconds: float,
@@ -70,6 +80,8 @@ The assistant is ready ({seconds:.0f} s).
   socket.io        : http://localhost:{rasa}/socket.io
   HTTP API         : http://localhost:{rasa}  token: {token} {token_note}
   Action server    : http://localhost:{action}/health
+Conversations older than {env.get("RETENTION_DAYS") or 90} days are deleted daily \
+(RETENTION_DAYS; log: .run/retention.log).
 A server that stops is restarted, at most {limit} times in {format_window(window)} \
 (RESTART_LIMIT, RESTART_WINDOW).
 Try: curl -s localhost:{rasa}/webhooks/rest/webhook -d '{{"sender":"moi","message":"Bonjour"}}'
@@ -95,6 +107,7 @@ def run_supervised(run_dir: Path, make_services: Callable[..., List[Service]],
     env = dict(os.environ)
     limit = setting(env, "RESTART_LIMIT", 5, minimum=0)
     window = setting(env, "RESTART_WINDOW", 600, minimum=1)
+    setting(env, "RETENTION_DAYS", 90, minimum=1)  # checked before anything starts
     token = env.get("RASA_API_TOKEN", "")
     token_note = "(from RASA_API_TOKEN)"
     if not token:

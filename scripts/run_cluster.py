@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Dict, List, Mapping
 
 import local_servers
-from run_assistant import action_service, rasa_service, run_supervised, setting, web_service
+from run_assistant import (action_service, rasa_service, retention_service, run_supervised,
+                           setting, web_service)
 from supervise import Service, format_window
 
 
@@ -83,6 +84,7 @@ def services(env: Mapping[str, str], token: str, run_dir: Path) -> List[Service]
                          run_dir / "nginx.log", f"http://127.0.0.1:{conf['lb_port']}/",
                          start_timeout=300, env=_without_secrets(env)))
     parts.append(web_service(env, run_dir, f"http://localhost:{conf['lb_port']}"))
+    parts.append(retention_service(run_dir, server_env))
     return parts
 
 
@@ -113,6 +115,8 @@ The assistant's cluster is ready ({seconds:.0f} s).
   Conversations    : {tracker}
   Locks            : {locks}
   Action server    : http://localhost:{env['ACTION_PORT']}/health
+Conversations older than {env.get("RETENTION_DAYS") or 90} days are deleted daily \
+(RETENTION_DAYS; log: {run_dir / 'retention.log'}).
 A server that stops is restarted, at most {limit} times in {format_window(window)} \
 (RESTART_LIMIT, RESTART_WINDOW).
 Try: curl -s localhost:{lb}/webhooks/rest/webhook -d '{{"sender":"moi","message":"Bonjour"}}'

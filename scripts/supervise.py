@@ -35,7 +35,9 @@ class Service:
     name: str  # "rasa server", as written in every message
     command: Sequence[str]
     log: Path  # truncated at the first start, appended across restarts
-    health_url: str  # http://… (a 2xx answer) or tcp://host:port (accepts a connection)
+    # http://… (a 2xx answer), tcp://host:port (accepts a connection), or "" for a worker that
+    # serves nothing (up once started, as long as it runs)
+    health_url: str
     start_timeout: float  # seconds it has to answer at health_url after each start
     env: Optional[Mapping[str, str]] = None  # the environment, when not the supervisor's
     stdin_text: Optional[str] = None  # written to its standard input at each start (secrets)
@@ -129,6 +131,8 @@ def log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def answers(url: str, timeout: float = 2.0) -> bool:
+    if not url:
+        return True
     if url.startswith("tcp://"):
         host, _, port = url[len("tcp://"):].rstrip("/").rpartition(":")
         try:

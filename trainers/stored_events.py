@@ -16,7 +16,7 @@ from typing import List
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from rasa_extensions.tracker_store_url import store_arguments
+from rasa_extensions.tracker_store_url import postgres_address, store_arguments
 
 MAX_SENDER_CHARS = 255  # rasa's sender_id column
 MAX_EVENTS = 20_000  # of one conversation: a trainer's view, bounded
@@ -38,11 +38,7 @@ def read_only_engine(url: str) -> Engine:
             raise StoreError(f"no conversations stored yet: {path} does not exist "
                              f"(make run creates it at the first message)")
         return sa.create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true")
-    address = sa.engine.URL.create("postgresql", username=store["username"],
-                                   password=store["password"], host=store["host"],
-                                   port=store["port"], database=store["db"],
-                                   query=store["query"] or {})
-    return sa.create_engine(address, connect_args={
+    return sa.create_engine(postgres_address(store), connect_args={
         "options": "-c default_transaction_read_only=on", "connect_timeout": 10})
 
 

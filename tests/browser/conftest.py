@@ -39,9 +39,17 @@ def build_widget() -> None:
     subprocess.run([npm, "run", "build", "--prefix", str(WEB_DIR)], check=True)
 
 
+def dist_is_incomplete() -> bool:
+    """No launcher, or a file of web/public (a page added since the last build) not copied."""
+    public = WEB_DIR / "public"
+    return not (DIST / "liege-chat.js").exists() or any(
+        not (DIST / path.relative_to(public)).exists()
+        for path in public.rglob("*") if path.is_file())
+
+
 @pytest.fixture(scope="session")
 def widget_dist() -> Path:
-    if not (DIST / "liege-chat.js").exists() or not (DIST / "index.html").exists():
+    if dist_is_incomplete():
         build_widget()
     return DIST
 

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import urllib.error
 from pathlib import Path
 from typing import Dict, Iterator
@@ -42,7 +43,8 @@ def ports() -> Dict[str, str]:
 
 @contextlib.contextmanager
 def make_cluster(cluster_dir: Path, ports: Dict[str, str]) -> Iterator[subprocess.Popen]:
-    env = servers.make_cluster_env(ports, cluster_dir, "cluster-token")
+    # the daily purge runs 5 s after the start, then every 5 s
+    env = dict(servers.make_cluster_env(ports, cluster_dir, "cluster-token"), PURGE_INTERVAL="5")
     process = subprocess.Popen(["make", "--no-print-directory", "cluster"],
                                cwd=servers.PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -92,4 +94,16 @@ def test_make_cluster_survives_a_killed_server_and_keeps_conversations(cluster_d
         texts, tracker = said(lb, "ops-cluster")
         assert texts == ["Bonjour", "horaires de la piscine de Jonfosse", "et c'est où ?"]
         assert tracker["slots"]["service"] == "piscine"
+        # PostgreSQL keeps personal data masked, and erases a conversation on request
+        servers.rest_send(lb, "gdpr-cluster", "mon gsm 0470 12 34 56, horaires population")
+        assert said(lb, "gdpr-cluster")[0] == ["mon gsm [téléphone], horaires population"]
+        servers.rest_send(lb, "gdpr-cluster", "supprimez mes données")
+        assert servers.rest_send(lb, "gdpr-cluster", "oui")[0]["text"].startswith("C'est fait")
+        assert said(lb, "gdpr-cluster")[0] == []
+        # the daily purge ran on PostgreSQL (counts only in its log)
+        deadline = time.monotonic() + 60
+        while "Retention (90 days):" not in (cluster_dir / "retention.log").read_text():
+            assert time.monotonic() < deadline, (cluster_dir / "retention.log").read_text()
+            time.sleep(1)
+        assert "gsm" not in (cluster_dir / "retention.log").read_text()
         stop_with_ctrl_c(process)

@@ -81,6 +81,7 @@ def test_make_run_answers_and_stops_cleanly(tmp_path):
         assert "Facebook Messenger: off" in output
         assert "X (Twitter) Direct Messages: off" in output
         assert f"http://localhost:{ports['WEB_PORT']}" in output
+        assert "Conversations older than 90 days are deleted daily" in output
 
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
         assert servers.rest_send(rasa, "ops", "Bonjour")[0]["text"].startswith("Bonjour !")

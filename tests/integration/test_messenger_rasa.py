@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import time
 import urllib.parse
 from typing import Any, Dict, List
@@ -322,6 +321,31 @@ def test_messenger_and_rest_conversations_at_the_same_time(fb_server, graph):
         assert graph.messages(sender)[0]["text"] == response("utter_greet")["text"]
     log = log_text(fb_server)
     assert "database is locked" not in log and "Messenger: the bot failed" not in log
+
+
+# --- the citizen's data --------------------------------------------------------------------------
+
+def test_personal_data_is_stored_masked_and_the_citizen_erases_the_conversation(fb_server,
+                                                                                 graph):
+    """Masked in the SQLite tracker store; "supprimez mes données", then the "Oui" button of
+    the template: nothing of the conversation is left, and the answer says what Meta keeps."""
+    sender = psid()
+    post_signed(fb_server.webhook, page(text_event(
+        sender, "mon IBAN BE68 5390 0754 7034 et mon mail jean.dupont@example.com")))
+    graph.wait_for_turn_end(sender)
+    rows = "\n".join(servers.stored_rows(fb_server, sender))
+    assert "BE68" not in rows and "0754 7034" not in rows and "jean.dupont" not in rows
+    assert "[IBAN]" in rows and "[e-mail]" in rows
+    post_signed(fb_server.webhook, page(text_event(sender, "supprimez mes données")))
+    graph.wait_for_turn_end(sender, count=2)
+    question = graph.messages(sender)[-1]["attachment"]["payload"]
+    assert "Voulez-vous tout effacer ?" in question["text"]
+    assert [button["payload"] for button in question["buttons"]] == ["/affirm", "/deny"]
+    post_signed(fb_server.webhook, page(postback_event(sender, "/affirm", "Oui, tout effacer")))
+    graph.wait_for_turn_end(sender, count=3)
+    done = graph.messages(sender)[-1]["text"]
+    assert done.startswith("C'est fait") and "Messenger garde aussi" in done
+    assert servers.stored_rows(fb_server, sender) == []
 
 
 # --- hostile inputs ----------------------------------------------------------------------------

@@ -168,6 +168,23 @@ def test_feedback_is_a_numbered_choice_and_pas_utile_works_typed(x_server, x_api
         "/feedback_positive", "/feedback_negative"]
 
 
+def test_personal_data_is_stored_masked_and_the_citizen_erases_the_conversation(x_server,
+                                                                                 x_api):
+    """A national number and a phone masked in the SQLite tracker store; "quelles données
+    gardez-vous ?", then the erasure by numbered choices: nothing left, X's copy named."""
+    sender = citizen()
+    say(x_server, x_api, sender, "mon NN est 85.07.30-033.28, gsm +32 470 12 34 56")
+    rows = "\n".join(servers.stored_rows(x_server, sender))
+    assert "033.28" not in rows and "470 12" not in rows and "[t\\u00e9l\\u00e9phone]" in rows
+    info = say(x_server, x_api, sender, "quelles données gardez-vous ?", count=2)[1]
+    assert f"({sender})" in info and info.splitlines()[-3] == "1. Effacer ma conversation"
+    question = say(x_server, x_api, sender, "1", count=3)[2]
+    assert "Voulez-vous tout effacer ?" in question and "1. Oui, tout effacer" in question
+    done = say(x_server, x_api, sender, "1", count=4)[3]
+    assert done.startswith("C'est fait") and "X garde aussi" in done
+    assert servers.stored_rows(x_server, sender) == []
+
+
 def test_x_activity_batch_with_two_citizens(x_server, x_api):
     first, second = citizen(), citizen()
     payload = {"data": [x_activity(dm_event(first, "/greet")),

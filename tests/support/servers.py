@@ -116,6 +116,7 @@ class RunningServer:
     port: int
     log: Path
     process: subprocess.Popen
+    tracker_db: Optional[Path] = None  # a rasa server's SQLite tracker store
 
 
 @contextlib.contextmanager
@@ -205,7 +206,7 @@ def rasa_server(workdir: Path, action_url: str, credentials: Optional[str] = Non
            "--cors", *(server_env.get("CORS_ORIGINS") or "*").split()]
     health = f"http://127.0.0.1:{port}/status?token={API_TOKEN}"
     with _process(cmd, server_env, log, health, timeout) as proc:
-        yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc)
+        yield RunningServer(f"http://127.0.0.1:{port}", port, log, proc, tracker_db)
 
 
 def rest_send(server_url: str, sender: str, text: str, metadata: Optional[dict] = None,
@@ -214,6 +215,17 @@ def rest_send(server_url: str, sender: str, text: str, metadata: Optional[dict] 
     if metadata is not None:
         body["metadata"] = metadata
     return http_json("POST", f"{server_url}/webhooks/rest/webhook", body, timeout) or []
+
+
+def stored_rows(server: RunningServer, sender: str) -> List[str]:
+    """The `data` column of a conversation's rows in the server's SQLite tracker store, as
+    stored (read-only: the server keeps writing)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{server.tracker_db}?mode=ro",
+                                            uri=True)) as connection:
+        return [data for (data,) in connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
 
 
 def tracker(server_url: str, sender: str) -> Dict[str, Any]:

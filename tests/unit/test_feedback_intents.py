@@ -1,5 +1,6 @@
-"""The feedback intents' own classifier (rasa_extensions/feedback_intents.py): trained on the
-project's training data, it hides the feedback examples from the later steps, and its guess
+"""The own intents' classifier (rasa_extensions/feedback_intents.py: feedback and data
+requests): trained on the project's training data, it hides their examples from the later
+steps, and its guess
 becomes the intent only when sure enough, with DIET's ranking kept as a distribution."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_extensions.feedback_intents import (GUESS, FeedbackIntentClassifier,
+from rasa_extensions.feedback_intents import (GUESS, OWN_INTENTS, FeedbackIntentClassifier,
                                               FeedbackIntentOverride)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "nlu"
@@ -32,13 +33,13 @@ def trained(tmp_path_factory):
     return loaded, training
 
 
-def test_later_steps_never_see_the_feedback_examples(trained):
+def test_later_steps_never_see_the_own_intents_examples(trained):
     component, training = trained
     rest = component.process_training_data(training)
-    assert {"feedback_positive", "feedback_negative"} <= training.intents
-    assert not {"feedback_positive", "feedback_negative"} & rest.intents
+    assert set(OWN_INTENTS) <= training.intents
+    assert not set(OWN_INTENTS) & rest.intents
     assert len(rest.intent_examples) == len(training.intent_examples) - sum(
-        m.get("intent", "").startswith("feedback_") for m in training.intent_examples)
+        m.get("intent", "") in OWN_INTENTS for m in training.intent_examples)
     assert rest.responses == training.responses and rest.entity_synonyms
 
 
@@ -46,15 +47,19 @@ def test_later_steps_never_see_the_feedback_examples(trained):
     ("pas utile", "feedback_negative"), ("👎", "feedback_negative"),
     ("ça ne répond pas à ma question", "feedback_negative"),
     ("👍", "feedback_positive"), ("très utile", "feedback_positive"),
+    ("supprimez mes données", "privacy_erase"), ("effacer ma conversation", "privacy_erase"),
+    ("quelles données gardez-vous ?", "privacy_info"),
 ])
-def test_typed_judgements_are_guessed(trained, text, intent):
+def test_typed_judgements_and_data_requests_are_guessed(trained, text, intent):
     guess = trained[0].guess(text)
     assert guess is not None and guess[0] == intent and guess[1] >= 0.6, guess
 
 
 @pytest.mark.parametrize("text", [
     "bonjour", "combien coûte un passeport ?", "la population est ouverte samedi ?",
-    "merci beaucoup", "je veux parler à un agent", "/feedback_positive"])
+    "merci beaucoup", "je veux parler à un agent", "/feedback_positive",
+    "je dois changer mon adresse", "comment supprimer ma réservation de mardi ?",
+    "j'ai perdu ma carte d'identité"])
 def test_questions_and_buttons_are_left_to_the_other_steps(trained, text):
     message = Message({"text": text})
     trained[0].process([message])

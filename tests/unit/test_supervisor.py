@@ -304,13 +304,41 @@ def test_sigterm_stops_every_process_group_and_exits_zero(tmp_path):
     assert not still_alive(children)
 
 
-def test_run_assistant_refuses_a_bad_restart_setting(tmp_path):
+@pytest.mark.parametrize("setting, value, said", [
+    ("RESTART_LIMIT", "five", "RESTART_LIMIT must be a whole number ≥ 0, not 'five'"),
+    ("RETENTION_DAYS", "0", "RETENTION_DAYS must be a whole number ≥ 1, not '0'")])
+def test_run_assistant_refuses_a_bad_setting_before_starting_anything(tmp_path, setting,
+                                                                     value, said):
     result = subprocess.run([sys.executable, "scripts/run_assistant.py", str(tmp_path)],
                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30,
-                            env=dict(os.environ, RESTART_LIMIT="five"))
+                            env=dict(os.environ, **{setting: value}))
     assert result.returncode == 1
-    assert "RESTART_LIMIT must be a whole number ≥ 0, not 'five'" in result.stderr
+    assert said in result.stderr
     assert not list(tmp_path.iterdir())  # nothing started
+
+
+def test_make_run_and_make_cluster_purge_daily(tmp_path):
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    import run_assistant
+    import run_cluster
+
+    env = {"ACTION_PORT": "1", "RASA_PORT": "2", "WEB_PORT": "3", "MODEL": "m",
+           "CORS_ORIGINS": "x", "TRACKER_STORE_URL": "postgresql://a@b/c",
+           "LOCK_STORE_URL": "redis://d:6379/0"}
+    for module in (run_assistant, run_cluster):
+        [purge] = [s for s in module.services(env, "token", tmp_path) if "purge" in s.name]
+        assert purge.command[-2:] == ["rasa_extensions.citizen_data", "purge-daily"]
+        assert purge.health_url == "" and purge.log == tmp_path / "retention.log"
+    [cluster_purge] = [s for s in run_cluster.services(env, "t", tmp_path) if "purge" in s.name]
+    assert cluster_purge.env["TRACKER_STORE_URL"] == "postgresql://a@b/c"  # the servers' store
+
+
+def test_a_worker_without_health_url_is_up_while_it_runs(tmp_path, supervise):
+    worker = Service("worker", [sys.executable, "-c", "import time; time.sleep(60)"],
+                     tmp_path / "worker.log", "", start_timeout=5)
+    run = supervise([worker])
+    assert run.ready.wait(10), run.output.getvalue()
+    assert run.finish() == 0
 
 
 # A child that reads its port and a secret from its standard input, then accepts TCP

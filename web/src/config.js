@@ -17,6 +17,10 @@ export const DEFAULTS = Object.freeze({
   storagePrefix: 'liege-chat',
   metadata: {},
   openOnLoad: false,
+  // The privacy page linked from the notice under the input (« Vie privée »). null: the
+  // privacy.html shipped beside liege-chat.js (web/public/privacy.html); any other value is a
+  // link relative to the page, as an href would be; '' hides the link.
+  privacyUrl: null,
   colors: {
     primary: '#c0122c',
     primaryDark: '#8e0d20',
@@ -32,6 +36,7 @@ const ATTRIBUTES = {
   socketUrl: 'string', socketPath: 'string', transports: 'list', title: 'string',
   subtitle: 'string', placeholder: 'string', launcherLabel: 'string', greeting: 'string',
   sessionTtlMinutes: 'number', storagePrefix: 'string', metadata: 'json', openOnLoad: 'boolean',
+  privacyUrl: 'string',
 };
 
 function kebab(name) {
@@ -80,4 +85,21 @@ export function resolveConfig(globalConfig, element) {
   config.metadata = { ...(fromGlobal.metadata || {}), ...(fromElement.metadata || {}) };
   config.socketUrl = String(config.socketUrl).replace(/\/+$/, '');
   return config;
+}
+
+// The address of the privacy page, or null when the link is hidden (privacyUrl '') or unusable.
+// `pageUrl` resolves a configured value (as an href on the page would be); `scriptUrl` (the
+// launcher's own URL) the default privacy.html beside it. Only http(s) targets are kept: a
+// `javascript:` value set by mistake never becomes a live link.
+export function privacyHref(config, { pageUrl, scriptUrl }) {
+  const value = config.privacyUrl;
+  if (value === '' || (typeof value === 'string' && !value.trim())) return null;
+  try {
+    const url = typeof value === 'string'
+      ? new URL(value.trim(), pageUrl)
+      : new URL('privacy.html', scriptUrl || pageUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch (error) {
+    return null;
+  }
 }

@@ -5,7 +5,7 @@
 //
 // It draws a button in the bottom-right corner (inside a shadow root, so the site's CSS and the
 // widget's do not mix). The chat (deep-chat + socket.io-client) is loaded on the first opening.
-import { resolveConfig } from './config.js';
+import { privacyHref, resolveConfig } from './config.js';
 import { ConversationStore } from './storage.js';
 import css from './widget.css';
 
@@ -51,6 +51,19 @@ function sessionFlag(key, value) {
   return false;
 }
 
+// « Vie privée »: the privacy page in a new tab. Built with DOM APIs: the address comes from
+// the settings and is never parsed as markup.
+function privacyLink(href) {
+  const link = document.createElement('a');
+  link.className = 'privacy';
+  link.href = href;
+  link.target = '_blank';
+  link.rel = 'noopener';
+  link.textContent = 'Vie\u00a0privée'; // kept on one line
+  link.setAttribute('aria-label', 'Vie privée (nouvel onglet)');
+  return link;
+}
+
 export function mount(config) {
   if (document.getElementById('liege-chat')) return window.LiegeChat;
   const store = new ConversationStore({
@@ -83,9 +96,12 @@ export function mount(config) {
   root.querySelector('.title').textContent = config.title;
   root.querySelector('.subtitle').textContent = config.subtitle;
   root.querySelector('.launcher-label').textContent = config.launcherLabel;
-  root.querySelector('.notice').textContent = config.sessionTtlMinutes > 0
+  const notice = root.querySelector('.notice');
+  notice.textContent = config.sessionTtlMinutes > 0
     ? `Réponses automatiques. Ne communiquez pas de données sensibles. Conversation gardée ${config.sessionTtlMinutes} min dans ce navigateur.`
     : 'Réponses automatiques. Ne communiquez pas de données sensibles.';
+  const privacy = privacyHref(config, { pageUrl: document.baseURI, scriptUrl: import.meta.url });
+  if (privacy) notice.append(' ', privacyLink(privacy));
   launcher.setAttribute('aria-label', config.openLabel);
   closeButton.setAttribute('aria-label', config.closeLabel);
   closeButton.title = config.closeLabel;
