@@ -36,8 +36,10 @@ logger = logging.getLogger(__name__)
 
 FEEDBACK_INTENTS = ("feedback_positive", "feedback_negative")
 PRIVACY_INTENTS = ("privacy_info", "privacy_erase")
-# Scored apart from the contract's intents by `make test-nlu`, one figure per group.
-OWN_INTENT_GROUPS = {"feedback": FEEDBACK_INTENTS, "privacy": PRIVACY_INTENTS}
+# Scored apart from the contract's intents by `make test-nlu`, one figure per group
+# (other_language: set by the language step, rasa_extensions/conversation_language.py).
+OWN_INTENT_GROUPS = {"feedback": FEEDBACK_INTENTS, "privacy": PRIVACY_INTENTS,
+                     "languages": ("other_language",)}
 OWN_INTENTS = FEEDBACK_INTENTS + PRIVACY_INTENTS
 OTHER = "other"
 GUESS = "feedback_guess"  # message attribute, not part of the parse output
@@ -80,7 +82,9 @@ class FeedbackIntentClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intents": list(OWN_INTENTS)}
+        # hidden_intents: intents no classifier learns (set by another step or a button only);
+        # their examples are dropped here, for this classifier and every later step
+        return {"intents": list(OWN_INTENTS), "hidden_intents": []}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -90,11 +94,14 @@ class FeedbackIntentClassifier(GraphComponent):
     def _intents(self) -> Tuple[str, ...]:
         return tuple(self._config.get("intents") or OWN_INTENTS)
 
+    def _hidden(self) -> Tuple[str, ...]:
+        return tuple(self._config.get("hidden_intents") or ())
+
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = [], []
         for message in training_data.intent_examples:
             text, intent = message.get(TEXT), message.get(INTENT)
-            if text:
+            if text and intent not in self._hidden():
                 texts.append(text[:MAX_CHARS])
                 labels.append(intent if intent in self._intents() else OTHER)
         if len(set(labels)) < 2:
@@ -117,8 +124,9 @@ class FeedbackIntentClassifier(GraphComponent):
         return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """The training data without the own intents' examples, for every later step."""
-        intents = self._intents()
+        """The training data without the own and hidden intents' examples, for every later
+        step."""
+        intents = self._intents() + self._hidden()
         return training_data.filter_training_examples(
             lambda message: message.get(INTENT) not in intents)
 

@@ -11,9 +11,10 @@ a message over 2,000 characters is cut to its beginning), then prints and checks
   asked whichever of them the intent names: predicting the intent of another aspect it asks is
   right ("as the actions see it"). The strict figure (first question only) is printed too.
   The intents the project added have their own macro-F1 and gate per group: the judgements
-  of an answer ("pas utile") and the requests about the citizen's data ("supprimez mes
-  données"); their held-out sentences would otherwise weigh like whole question intents in
-  the questions' figure;
+  of an answer ("pas utile"), the requests about the citizen's data ("supprimez mes
+  données"), and messages in another language (`other_language`, as the language step
+  routes a conversation's first message); their held-out sentences would otherwise weigh
+  like whole question intents in the questions' figure;
 - canonical-value entity F1: per message, the set of (entity, value) the actions receive
   compared with the annotated canonical ids;
 - two-question messages (tests/nlu/two_questions.yml): share whose every aspect is answered
@@ -52,7 +53,9 @@ from actions.city_catalogue import load_catalogue  # noqa: E402
 from actions.combined_answers import find_faq, find_service_faq  # noqa: E402
 from actions.procedure_answers import resolve_procedure  # noqa: E402
 from connectors.message_bounds import bound_text  # noqa: E402
-from rasa_extensions.feedback_intents import OWN_INTENT_GROUPS, OWN_INTENTS  # noqa: E402
+from rasa_extensions.feedback_intents import OWN_INTENT_GROUPS  # noqa: E402
+
+OWN_INTENTS = tuple(intent for intents in OWN_INTENT_GROUPS.values() for intent in intents)
 
 DEFAULT_HELD_OUT = ("tests/nlu/test_nlu.yml", "tests/nlu/test_nlu_long.yml",
                     "tests/nlu/test_nlu_real.yml", "tests/nlu/test_nlu_round3.yml")
@@ -89,9 +92,10 @@ def read_yaml_list(path: str, key: str) -> List[Dict[str, Any]]:
 async def parse_all(model: str, texts: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     from rasa.core.agent import Agent
 
-    from rasa_extensions import rasa_fixes
+    from rasa_extensions import conversation_language, rasa_fixes
 
-    rasa_fixes.install()  # as in the rasa server (scripts/rasa_cli.py)
+    rasa_fixes.install()  # as in the rasa server (scripts/rasa_cli.py), a conversation's
+    conversation_language.install()  # first message: one in another language is routed
     agent = Agent.load(model)
     parsed = {}
     for text in dict.fromkeys(texts):
@@ -280,6 +284,7 @@ def main() -> int:
     parser.add_argument("--min-intent-f1", type=float, default=0.0)
     parser.add_argument("--min-feedback-f1", type=float, default=0.0)
     parser.add_argument("--min-privacy-f1", type=float, default=0.0)
+    parser.add_argument("--min-languages-f1", type=float, default=0.0)
     parser.add_argument("--min-entity-f1", type=float, default=0.0)
     parser.add_argument("--min-two-questions", type=float, default=0.0)
     parser.add_argument("--min-faq-right", type=float, default=0.0)
@@ -358,6 +363,7 @@ def main() -> int:
             ("intent macro-F1", figures["intent_macro_f1"] >= args.min_intent_f1),
             ("feedback intents F1", figures["feedback_macro_f1"] >= args.min_feedback_f1),
             ("privacy intents F1", figures["privacy_macro_f1"] >= args.min_privacy_f1),
+            ("languages intent F1", figures["languages_macro_f1"] >= args.min_languages_f1),
             ("entity value F1", figures["entity_value_f1"] >= args.min_entity_f1),
             ("two questions", figures["two_questions_all_answered"] >= args.min_two_questions),
             ("FAQ right", figures["faq_right"] >= args.min_faq_right),

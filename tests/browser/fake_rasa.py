@@ -48,6 +48,23 @@ ANSWER_WITH_FEEDBACK = {
 }
 FEEDBACK_THANKS = {"text": "Merci pour votre avis !"}
 
+# A turn that changes the conversation's language (issue 16): the custom message, as the
+# bot_uttered payload itself, before the answer.
+DUTCH = "Waar vraag ik een identiteitskaart aan?"
+DUTCH_LANGUAGE = {"language": "nl-BE", "placeholder": "Typ hier uw vraag…"}
+DUTCH_ANSWER = {"text": "Een identiteitskaart vraagt u aan bij de dienst Bevolking."}
+BACK_TO_FRENCH = "Je préfère continuer en français"
+FRENCH_LANGUAGE = {"language": "fr"}
+FRENCH_ANSWER = {"text": "Très bien, je continue en français."}
+# Language messages the widget must ignore: their tag is not a short language tag.
+BAD_LANGUAGE = "langue invalide"
+BAD_LANGUAGES = [
+    {"language": "nl-BE\" onmouseover=\"window.__botXss=6", "placeholder": "<b>x</b>"},
+    {"language": "nederlands-belgie", "placeholder": "Typ hier uw vraag…"},
+    {"language": ["nl-BE"], "placeholder": "Typ hier uw vraag…"},
+]
+BAD_LANGUAGE_ANSWER = {"text": "Rien n'a changé."}
+
 
 @dataclass
 class FakeRasa:
@@ -56,11 +73,13 @@ class FakeRasa:
     received: List[Dict[str, Any]] = field(default_factory=list)
     delay: float = 0.0
     confirmations: int = 1  # session_confirm sent this many times per request (reconnections)
+    connections: int = 0  # Socket.IO connections accepted (one per page load is expected)
 
     def __post_init__(self) -> None:
         self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
         self.app = web.Application()
         self.sio.attach(self.app, socketio_path="/socket.io")
+        self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -71,6 +90,9 @@ class FakeRasa:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    async def _connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        self.connections += 1
 
     async def _session_request(self, sid: str, data: Optional[Dict[str, Any]]) -> None:
         session_id = (data or {}).get("session_id") or uuid.uuid4().hex
@@ -93,6 +115,12 @@ class FakeRasa:
             return [ANSWER_WITH_FEEDBACK]
         if text.startswith("/feedback_"):
             return [FEEDBACK_THANKS]
+        if text == DUTCH:
+            return [DUTCH_LANGUAGE, DUTCH_ANSWER]
+        if text == BACK_TO_FRENCH:
+            return [FRENCH_LANGUAGE, FRENCH_ANSWER]
+        if text == BAD_LANGUAGE:
+            return [*BAD_LANGUAGES, BAD_LANGUAGE_ANSWER]
         return [{"text": f"Vous avez écrit : {text}"}]
 
     async def _user_uttered(self, sid: str, data: Dict[str, Any]) -> None:

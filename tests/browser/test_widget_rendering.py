@@ -183,13 +183,7 @@ def test_a_session_confirmed_twice_is_greeted_once(widget: WidgetPage, fake_rasa
 def test_restart_starts_a_new_conversation(widget: WidgetPage, fake_rasa: FakeRasa):
     widget.open()
     widget.ask("bonjour")
-    first = widget.session_id
-    widget.page.click("#liege-chat .restart")
-    widget.page.wait_for_function(
-        "first => JSON.parse(localStorage.getItem('liege-chat:state') || '{}').sessionId"
-        " && JSON.parse(localStorage.getItem('liege-chat:state')).sessionId !== first", arg=first)
-    widget.wait_for_ai_count(1)
-    widget.settle()
+    widget.restart()
     assert len(widget.ai_texts()) == 1 and "assistant de test" in widget.ai_texts()[0]
     assert widget.user_texts() == []
     assert len(sent(fake_rasa, "/greet")) == 2

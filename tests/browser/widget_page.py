@@ -89,6 +89,16 @@ class WidgetPage:
         self.settle()
         return self.ai_texts()[before:]
 
+    def restart(self) -> None:
+        """« Nouvelle conversation »: waits for the new session and its greeting."""
+        first = self.session_id
+        self.page.click("#liege-chat .restart")
+        self.page.wait_for_function(
+            "first => { const id = JSON.parse(localStorage.getItem('liege-chat:state') || '{}')"
+            ".sessionId; return id && id !== first; }", arg=first)
+        self.wait_for_ai_count(1)
+        self.settle()
+
     def stored_state(self) -> Dict[str, Any]:
         raw: Optional[str] = self.page.evaluate("() => localStorage.getItem('liege-chat:state')")
         return json.loads(raw) if raw else {}

@@ -44,13 +44,24 @@ def test_help_offers_buttons_for_the_main_topics(rest_chat, sender_id):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "a" * 5000,
-                                  "What are your opening hours?", "Hoe laat gaan jullie open?",
                                   "<script>alert(1)</script>", "??!!", "ok"])
 def test_bad_input_gets_a_sensible_french_answer(rest_chat, sender_id, text):
     messages = rest_chat(sender_id, text)
     assert messages, f"no answer to {text[:30]!r}"
     answer = " ".join(texts(messages))
     assert FRENCH_HINT.search(answer), answer
+
+
+@pytest.mark.parametrize("text, language", [("What are your opening hours?", "en"),
+                                            ("Hoe laat gaan jullie open?", "nl")])
+def test_a_question_in_another_language_asks_which_service_in_it(rest_chat, sender_id, text,
+                                                                language):
+    from actions.languages import texts_for
+
+    language_texts = texts_for(language)
+    answer = " ".join(texts(rest_chat(sender_id, text)))
+    assert language_texts.say("which_service", services="")[:15] in answer  # issue 16
+    assert language_texts.say("offer_french") in answer
 
 
 def test_two_stage_fallback_suggests_then_gives_contact_details(rest_chat, sender_id):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import time
 import urllib.parse
 from typing import Any, Dict, List
@@ -346,6 +347,22 @@ def test_personal_data_is_stored_masked_and_the_citizen_erases_the_conversation(
     done = graph.messages(sender)[-1]["text"]
     assert done.startswith("C'est fait") and "Messenger garde aussi" in done
     assert servers.stored_rows(fb_server, sender) == []
+
+
+def test_a_question_in_dutch_is_answered_in_dutch(fb_server, graph):
+    """The language is remembered: "dank u" after a Dutch question stays Dutch; the custom
+    language message the widget uses is not sent to Messenger."""
+    from actions.languages import texts_for
+
+    nl, sender = texts_for("nl"), psid()
+    post_signed(fb_server.webhook, page(text_event(sender, "Wanneer is het containerpark open?")))
+    graph.wait_for_turn_end(sender)
+    post_signed(fb_server.webhook, page(text_event(sender, "dank u")))
+    graph.wait_for_turn_end(sender, count=2)
+    said = [m.get("text") or m["attachment"]["payload"]["text"] for m in graph.messages(sender)]
+    assert any("dinsdag" in text for text in said)  # the week, in Dutch
+    assert nl.say("thanks") in said[-1] or nl.say("offer_french") in said[-1]
+    assert all("language" not in json.dumps(m) for m in graph.messages(sender))
 
 
 # --- hostile inputs ----------------------------------------------------------------------------

@@ -185,6 +185,17 @@ def test_personal_data_is_stored_masked_and_the_citizen_erases_the_conversation(
     assert servers.stored_rows(x_server, sender) == []
 
 
+def test_a_question_in_german_is_answered_in_german(x_server, x_api):
+    from actions.languages import texts_for
+
+    de, sender = texts_for("de"), citizen()
+    [text] = say(x_server, x_api, sender, "Hat der Containerpark am Samstag geöffnet?")
+    assert "Samstag" in text and "8.30 Uhr bis 12.30 Uhr" in text
+    assert f"1. {de.texts['button_french']}" in text
+    texts = say(x_server, x_api, sender, "1", count=2)  # the "Auf Französisch" choice
+    assert texts[1].startswith("D'accord, continuons en français.")
+
+
 def test_x_activity_batch_with_two_citizens(x_server, x_api):
     first, second = citizen(), citizen()
     payload = {"data": [x_activity(dm_event(first, "/greet")),

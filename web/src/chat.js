@@ -5,6 +5,7 @@ import 'deep-chat';
 import {
   BUTTON_CLASS, BUTTONS_CLASS, FEEDBACK_CLASS, botMessageToResponses,
 } from './messages.js';
+import { languageView, parseLanguageMessage } from './language.js';
 import { RasaSocket } from './rasa.js';
 import { safeTextPlugin } from './safe-text.js';
 
@@ -111,8 +112,11 @@ export function createChat({ container, config, store }) {
     chat.browserStorage = { key: store.historyKey, maxMessages: 200 };
   }
   chat.setAttribute('aria-label', config.title);
+  // The conversation's language (language.js): French, or the one the server announced and
+  // the store kept across reloads.
+  const initial = languageView(store.language, config);
   chat.textInput = {
-    placeholder: { text: config.placeholder },
+    placeholder: { text: initial.placeholder },
     // The rasa server reads at most MAX_MESSAGE_CHARS (2,000) characters of a message
     // (connectors/message_bounds.py); the box stops at the same length.
     characterLimit: 2000,
@@ -173,6 +177,7 @@ export function createChat({ container, config, store }) {
           greetIfNew(session);
         },
         onBotMessage: (data) => {
+          changeLanguage(data); // a language message is never shown: it has no text
           const responses = botMessageToResponses(data);
           if (responses.length) signals.onResponse(responses.length === 1 ? responses[0] : responses);
         },
@@ -185,6 +190,25 @@ export function createChat({ container, config, store }) {
       });
     },
   };
+  // The placeholder changes through deep-chat's setPlaceholderText method, which only sets the
+  // input's placeholder (and aria-label). Assigning `textInput` again would render the whole
+  // component anew (seen in Chromium: a new input losing the typed text and the focus, every
+  // bubble redrawn, the connection handler called again). The config object is also updated in
+  // place (no setter, so no render), so a re-render for another reason keeps the placeholder.
+  const showLanguage = ({ lang, placeholder }) => {
+    container.lang = lang;
+    chat.lang = lang;
+    if (chat.textInput && chat.textInput.placeholder) chat.textInput.placeholder.text = placeholder;
+    chat.setPlaceholderText(placeholder);
+  };
+  showLanguage(initial);
+  const changeLanguage = (data) => {
+    const language = parseLanguageMessage(data);
+    if (!language) return;
+    store.language = language;
+    showLanguage(languageView(language, config));
+  };
+
   Object.assign(chat.style, {
     width: '100%', height: '100%', border: 'none', borderRadius: '0', display: 'block',
     fontFamily: 'inherit',
@@ -196,7 +220,8 @@ export function createChat({ container, config, store }) {
     restart() {
       if (!rasa) return;
       chat.clearMessages(false);
-      rasa.restart();
+      rasa.restart(); // forgets the stored conversation, its language with it
+      showLanguage(languageView(null, config));
     },
     focus() {
       if (typeof chat.focusInput === 'function') chat.focusInput();

@@ -17,10 +17,12 @@ const ICONS = {
   logo: '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M11 2h2v3h2v2h-2v9h3v2h2v4H6v-4h2v-2h3V7H9V5h2z"/></svg>',
 };
 
-// Constant markup only: every configurable text is set with textContent below.
+// Constant markup only: every configurable text is set with textContent below. The widget's own
+// texts are French whatever the page's language (lang="fr"); the conversation (.body) takes the
+// language the server announces (chat.js, language.js).
 const TEMPLATE = `
   <div class="root" data-open="false">
-    <section class="panel" id="liege-chat-panel" role="dialog" aria-labelledby="liege-chat-title" hidden>
+    <section class="panel" id="liege-chat-panel" lang="fr" role="dialog" aria-labelledby="liege-chat-title" hidden>
       <header class="header">
         <span class="logo">${ICONS.logo}</span>
         <div class="heading">
@@ -33,7 +35,7 @@ const TEMPLATE = `
       <div class="body"></div>
       <p class="notice"></p>
     </section>
-    <button type="button" class="launcher" aria-controls="liege-chat-panel" aria-expanded="false">
+    <button type="button" class="launcher" lang="fr" aria-controls="liege-chat-panel" aria-expanded="false">
       ${ICONS.chat}<span class="launcher-label"></span>
     </button>
   </div>`;

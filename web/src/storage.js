@@ -1,7 +1,8 @@
 // Where the widget keeps a conversation across page loads.
 //
-// localStorage, under `<prefix>:state` (rasa session id, last activity) and `<prefix>:history`
-// (the displayed messages, written by deep-chat's browserStorage). A conversation idle for
+// localStorage, under `<prefix>:state` (rasa session id, last activity, the conversation's
+// language once the server has announced one) and `<prefix>:history` (the displayed messages,
+// written by deep-chat's browserStorage). A conversation idle for
 // longer than the TTL (default 60 min, rasa's session_expiration_time in domain.yml) is
 // forgotten at the next page load, so a shared computer does not show it to the next person.
 
@@ -64,6 +65,17 @@ export class ConversationStore {
 
   set sessionId(id) {
     this.writeState({ ...this.readState(), sessionId: id, lastActivity: Date.now() });
+  }
+
+  // The language the server announced for this conversation ({language, placeholder}, see
+  // language.js), or null: French. Forgotten with the conversation (clear).
+  get language() {
+    const { language } = this.readState();
+    return language && typeof language === 'object' ? language : null;
+  }
+
+  set language(value) {
+    this.writeState({ ...this.readState(), language: value || undefined });
   }
 
   touch(now = Date.now()) {
