@@ -37,8 +37,11 @@ def render(messages: List[Dict[str, Any]]) -> List[str]:
         for button in message.get("buttons") or []:
             number += 1
             lines.append(f"  {number}) {button.get('title', '')}")
-        if message.get("custom"):
-            lines.append(f"Assistant : [contenu pour le widget] {message['custom']}")
+        custom = message.get("custom")
+        if isinstance(custom, dict) and set(custom) <= {"language", "placeholder"}:
+            lines.append(f"  (langue de la conversation : {custom.get('language')})")
+        elif custom:
+            lines.append(f"Assistant : [contenu pour le widget] {custom}")
     if number:
         lines.append("  (tapez le numéro d'un choix, ou écrivez librement)")
     return lines or ["Assistant : (pas de réponse)"]

@@ -11,7 +11,10 @@ rules around it keep short and ambiguous messages French (docs/languages.md):
 - a single word tells its language only when lingua is nearly sure (SINGLE_WORD_CONFIDENCE):
   "hello", "ok", "top", "bye", "merci" stay undetected, "goedemiddag" is Dutch;
 - otherwise the message is foreign when a foreign language gets at least FOREIGN_CONFIDENCE
-  and French less than FRENCH_AT_MOST; French when French is the likeliest; else None.
+  and French less than FRENCH_AT_MOST; French when French is the likeliest; else None;
+- a message is foreign only if it holds a word the assistant knows in that language (its
+  words, service names and day names in actions/languages/<code>.yml): lingua finds a
+  language in any letters, and "zkqwx vlorp" is no German.
 The thresholds were chosen on the training sentences (data/nlu/, all French) and a few
 sentences per language written for it, never on the held-out lists of tests/languages/.
 
@@ -125,6 +128,35 @@ def confidences(text: str) -> Dict[str, float]:
     return {value.language.iso_code_639_1.name.lower(): value.value for value in values}
 
 
+@functools.lru_cache(maxsize=None)
+def _known_words(code: str) -> frozenset:
+    """The words of language `code` in its texts file, plain (lowercase, no accents)."""
+    from actions.languages import plain, texts_for
+
+    texts = texts_for(code)
+    phrases: List[str] = list(texts.days)
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            phrases.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+
+    collect(texts.words)
+    collect([entry.get("aliases") for entry in texts.services.values()])
+    return frozenset(word for phrase in phrases for word in plain(phrase).split())
+
+
+def _knows(code: str, words: List[str]) -> bool:
+    from actions.languages import plain
+
+    return any(word in _known_words(code) for text in words for word in plain(text).split())
+
+
 def detect(text: Optional[str]) -> Optional[str]:
     """"fr", "nl", "en", "de", or None when the message cannot tell (see the docstring)."""
     if not text or text.lstrip().startswith("/"):
@@ -134,10 +166,12 @@ def detect(text: Optional[str]) -> Optional[str]:
         return None
     scores = confidences(" ".join(words))
     best = max(scores, key=scores.get)
+    if best == "fr":
+        return "fr" if len(words) > 1 or scores[best] >= SINGLE_WORD_CONFIDENCE else None
+    if not _knows(best, words):
+        return None
     if len(words) == 1:
         return best if scores[best] >= SINGLE_WORD_CONFIDENCE else None
-    if best == "fr":
-        return "fr"
     if scores[best] >= FOREIGN_CONFIDENCE and scores.get("fr", 0.0) < FRENCH_AT_MOST:
         return best
     return None
@@ -152,6 +186,8 @@ class LanguageDetector(GraphComponent):
                execution_context: ExecutionContext) -> "LanguageDetector":
         _detector()  # loaded with the model, not at the first message
         _french_names()
+        for code in FOREIGN:
+            _known_words(code)
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -44,3 +44,11 @@ def test_the_debug_view_of_the_last_turn():
         "  ┆ slots posés service=piscine",
         "  ┆ actions action_ask_hours (RulePolicy 1.00) → action_listen (RulePolicy 1.00)"]
     assert console.turn_summary([]) == []
+
+
+def test_the_conversations_language_is_one_short_line():
+    from connectors.console import render
+
+    assert render([{"custom": {"language": "nl-BE", "placeholder": "Typ…"}},
+                   {"text": "Hallo"}]) == ["  (langue de la conversation : nl-BE)",
+                                           "Assistant : Hallo"]

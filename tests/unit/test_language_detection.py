@@ -53,3 +53,9 @@ def test_at_most_half_a_percent_of_french_messages_are_taken_as_foreign(held_out
     _, french = held_out
     for name, found in french.items():
         assert len(found["foreign"]) <= 0.005 * found["messages"], (name, found["foreign"])
+
+
+@pytest.mark.parametrize("text", ["zkqwx vlorp", "sdfsdf qsdqsd", "jfkdlsqjf", "azertyuiop"])
+def test_gibberish_is_no_language(text):
+    """lingua finds a language in any letters; a foreign one needs a word the assistant knows."""
+    assert detect(text) not in FOREIGN
