@@ -120,11 +120,16 @@ class Question:
     when: Optional[str] = None        # now | today | tomorrow | 0..6 (Monday..Sunday)
 
 
+@functools.lru_cache(maxsize=None)
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    """`phrase` (plain) as whole words: built once per phrase of the language files."""
+    return re.compile(r"(?<![a-z0-9])" + re.escape(plain(phrase)) + r"(?![a-z0-9])")
+
+
 def _has(text: str, phrases: Sequence[str]) -> int:
     """The position of the first phrase found as whole words in `text` (-1 when none)."""
     found = [match.start() for phrase in phrases if phrase
-             for match in [re.search(r"(?<![a-z0-9])" + re.escape(plain(phrase))
-                                     + r"(?![a-z0-9])", text)] if match]
+             for match in [_phrase_pattern(phrase).search(text)] if match]
     return min(found) if found else -1
 
 
@@ -164,7 +169,7 @@ def _place(text: str, code: str, services: Any) -> Tuple[Optional[str], Optional
 
 def _without(text: str, phrases: Sequence[str]) -> str:
     for phrase in sorted(phrases, key=len, reverse=True):
-        text = re.sub(r"(?<![a-z0-9])" + re.escape(plain(phrase)) + r"(?![a-z0-9])", " ", text)
+        text = _phrase_pattern(phrase).sub(" ", text)
     return text
 
 

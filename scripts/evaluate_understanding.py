@@ -55,7 +55,8 @@ from actions.procedure_answers import resolve_procedure  # noqa: E402
 from connectors.message_bounds import bound_text  # noqa: E402
 from rasa_extensions.feedback_intents import OWN_INTENT_GROUPS  # noqa: E402
 
-OWN_INTENTS = tuple(intent for intents in OWN_INTENT_GROUPS.values() for intent in intents)
+# Every intent the project added (its own classifier's, and other_language): not a question.
+SCORED_APART = tuple(intent for intents in OWN_INTENT_GROUPS.values() for intent in intents)
 
 DEFAULT_HELD_OUT = ("tests/nlu/test_nlu.yml", "tests/nlu/test_nlu_long.yml",
                     "tests/nlu/test_nlu_real.yml", "tests/nlu/test_nlu_round3.yml")
@@ -125,8 +126,8 @@ def intent_scores(examples, parsed, asked: Dict[str, List[str]]) -> Dict[str, An
     # docs/nlu-pipelines.md. Each message counts in one figure: a question taken for a
     # judgement is a miss of the questions' figure; a judgement taken for a question, a miss
     # of the feedback figure.
-    questions = [label for label in labels if label not in OWN_INTENTS]
-    asked_ids = [i for i, label in enumerate(gold) if label not in OWN_INTENTS]
+    questions = [label for label in labels if label not in SCORED_APART]
+    asked_ids = [i for i, label in enumerate(gold) if label not in SCORED_APART]
 
     def on_questions(values: List[str]) -> List[str]:
         return [values[i] for i in asked_ids]
